@@ -1,0 +1,90 @@
+#pragma once
+// The effective configuration: embedded defaults, then the TOML file, then
+// SWITCHBOARD_<SECTION>_<KEY> environment variables, then CLI flags.
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+struct EventBinding {
+  std::string event;    // client event name
+  std::string handler;  // registry name, e.g. "echo:message-back", "ack"
+};
+
+struct NamespaceConfig {
+  std::string name = "/";
+  std::string on_connect;  // registry name of a connection hook, e.g. "emit_auth"
+  std::vector<EventBinding> events;
+};
+
+struct Config {
+  struct Server {
+    std::string host = "0.0.0.0";
+    uint16_t port = 3000;
+    unsigned workers = 0;  // 0 = one per core
+    size_t max_header_bytes = 16 * 1024;
+  } server;
+
+  struct EngineIO {
+    uint32_t ping_interval_ms = 25000;
+    uint32_t ping_timeout_ms = 20000;
+    uint32_t upgrade_timeout_ms = 10000;
+    uint64_t max_payload = 1000000;
+    std::vector<std::string> transports = {"polling", "websocket"};
+    std::vector<std::string> cors_origins;  // empty = no CORS headers; "*" = any
+    bool cors_credentials = false;
+  } engineio;
+
+  struct SocketIO {
+    std::string path = "/socket.io/";
+    uint32_t connect_timeout_ms = 45000;
+    uint32_t ack_timeout_ms = 10000;
+    uint32_t max_attachments = 10;
+    std::vector<NamespaceConfig> namespaces = {NamespaceConfig{}};
+  } socketio;
+
+  struct Echo {
+    std::string path;  // raw Engine.IO echo endpoint (official test suite); empty = off
+  } echo;
+
+  struct Auth {
+    bool allow_anonymous = false;
+    std::string jwt_algorithm = "HS256";  // HS256 | RS256 | ES256
+    std::string jwt_secret;               // HS256 key
+    std::string jwt_key_file;             // PEM public key (RS256/ES256) or secret file (HS256)
+    std::string jwt_audience;             // checked when set
+    std::string jwt_issuer;               // checked when set
+  } auth;
+
+  struct Api {
+    std::vector<std::string> keys;  // API keys for /api/*; empty = API disabled
+  } api;
+
+  struct Log {
+    std::string level = "info";  // trace|debug|info|warn|error|off
+    std::string format = "auto";  // auto|json|text
+  } log;
+};
+
+// Thrown for any invalid config; what() names the key, e.g.
+// "server.port: expected an integer in 1..65535, got \"abc\"".
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses TOML text (file name only for messages). Unknown keys are errors.
+Config parse_config(const std::string& toml_text, const std::string& source_name);
+
+// Applies SWITCHBOARD_<SECTION>_<KEY> variables from `env` (name -> value).
+void apply_env_overrides(Config& cfg, const std::map<std::string, std::string>& env);
+
+// Cross-field checks (key files exist, algorithm known, namespaces start with '/', ...).
+void validate(const Config& cfg);
+
+// TOML text of the effective config with secrets masked ("***").
+std::string to_toml(const Config& cfg);
+
+}  // namespace sb
