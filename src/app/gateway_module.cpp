@@ -1,0 +1,228 @@
+#include "app/gateway_module.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "api/emit_endpoint.hpp"
+#include "auth/jwt_verifier.hpp"
+#include "gateways/client/builtin_handlers.hpp"
+#include "gateways/client/echo_app.hpp"
+#include "gateways/client/eio_server.hpp"
+#include "gateways/client/sio_server.hpp"
+#include "net/http_connection.hpp"
+#include "net/listener.hpp"
+#include "net/worker.hpp"
+
+namespace sb {
+
+struct GatewayModule::Impl {
+  Config config;
+  std::vector<std::unique_ptr<net::Worker>> workers;
+  std::vector<net::Worker*> worker_ptrs;
+  std::vector<std::shared_ptr<net::Listener>> listeners;
+  std::shared_ptr<const JwtVerifier> verifier;
+  std::unique_ptr<sio::SioServer> sio;
+  std::unique_ptr<eio::EioServer> sio_endpoint;
+  std::unique_ptr<eio::EioServer> echo_endpoint;
+  net::HttpLimits http_limits;
+  uint16_t bound_port = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool running = false;
+
+  void route(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req);
+};
+
+static std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConfigError("auth.jwt_key_file: cannot read \"" + path + "\"");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+static bool path_under(const std::string& path, const std::string& prefix) {
+  if (prefix.empty()) return false;
+  // "/socket.io/" also matches "/socket.io" (no trailing slash).
+  std::string_view base(prefix);
+  if (base.size() > 1 && base.back() == '/') base.remove_suffix(1);
+  return path == base || path.rfind(prefix, 0) == 0;
+}
+
+GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
+  auto& im = *impl_;
+  im.config = std::move(config);
+  const auto& c = im.config;
+
+  unsigned n = c.server.workers ? c.server.workers : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    im.workers.push_back(std::make_unique<net::Worker>(i));
+    im.worker_ptrs.push_back(im.workers.back().get());
+  }
+
+  if (!c.auth.jwt_secret.empty() || !c.auth.jwt_key_file.empty()) {
+    JwtSettings js;
+    js.algorithm = c.auth.jwt_algorithm;
+    js.key = !c.auth.jwt_key_file.empty() ? read_file(c.auth.jwt_key_file) : c.auth.jwt_secret;
+    if (js.algorithm == "HS256" && !c.auth.jwt_key_file.empty()) {
+      while (!js.key.empty() && (js.key.back() == '\n' || js.key.back() == '\r')) js.key.pop_back();
+    }
+    js.audience = c.auth.jwt_audience;
+    js.issuer = c.auth.jwt_issuer;
+    try {
+      im.verifier = std::make_shared<JwtVerifier>(js);
+    } catch (const std::exception& e) {
+      throw ConfigError(std::string("auth: ") + e.what());
+    }
+  }
+
+  sio::SioOptions so;
+  so.connect_timeout_ms = c.socketio.connect_timeout_ms;
+  so.ack_timeout_ms = c.socketio.ack_timeout_ms;
+  so.max_attachments = c.socketio.max_attachments;
+  so.allow_anonymous = c.auth.allow_anonymous;
+  im.sio = std::make_unique<sio::SioServer>(im.worker_ptrs, so, im.verifier);
+
+  for (size_t i = 0; i < c.socketio.namespaces.size(); ++i) {
+    const auto& nc = c.socketio.namespaces[i];
+    auto& ns = im.sio->of(nc.name);
+    const std::string where = "socketio.namespaces[" + std::to_string(i) + "]";
+    try {
+      if (!nc.on_connect.empty()) ns.on_connection(sio::make_builtin_hook(nc.on_connect));
+    } catch (const std::exception& e) {
+      throw ConfigError(where + ".on_connect: " + e.what());
+    }
+    for (auto& b : nc.events) {
+      try {
+        ns.on(b.event, sio::make_builtin_handler(b.handler));
+      } catch (const std::exception& e) {
+        throw ConfigError(where + ".events." + b.event + ": " + e.what());
+      }
+    }
+  }
+
+  eio::EioOptions eo;
+  eo.ping_interval_ms = c.engineio.ping_interval_ms;
+  eo.ping_timeout_ms = c.engineio.ping_timeout_ms;
+  eo.upgrade_timeout_ms = c.engineio.upgrade_timeout_ms;
+  eo.max_payload = c.engineio.max_payload;
+  eo.allow_polling = eo.allow_websocket = false;
+  for (auto& t : c.engineio.transports) {
+    if (t == "polling") eo.allow_polling = true;
+    if (t == "websocket") eo.allow_websocket = true;
+  }
+  CorsPolicy cors(c.engineio.cors_origins, c.engineio.cors_credentials);
+  net::WsLimits wl;
+  auto* sio_ptr = im.sio.get();
+  im.sio_endpoint = std::make_unique<eio::EioServer>(
+      im.worker_ptrs, eo, cors, wl,
+      [sio_ptr](eio::EioSession& s) { return sio_ptr->make_client(s); });
+  if (!c.echo.path.empty()) {
+    im.echo_endpoint = std::make_unique<eio::EioServer>(
+        im.worker_ptrs, eo, cors, wl,
+        [](eio::EioSession& s) { return std::make_unique<eio::EchoApp>(s); });
+  }
+  im.http_limits.max_header_bytes = c.server.max_header_bytes;
+  // Room for a full Engine.IO payload plus HTTP API bodies of the same size; the
+  // endpoints apply their own, exact limits.
+  im.http_limits.max_body_bytes = c.engineio.max_payload + 1024;
+}
+
+GatewayModule::~GatewayModule() { stop(); }
+
+sio::SioServer& GatewayModule::client() { return *impl_->sio; }
+const Config& GatewayModule::config() const { return impl_->config; }
+uint16_t GatewayModule::port() const { return impl_->bound_port; }
+
+void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn,
+                                net::HttpRequest&& req) {
+  if (path_under(req.path, config.socketio.path)) return sio_endpoint->handle(conn, std::move(req));
+  if (echo_endpoint && path_under(req.path, config.echo.path))
+    return echo_endpoint->handle(conn, std::move(req));
+  if (req.upgrade_websocket) {
+    conn->write_and_close(eio::raw_upgrade_refusal("Not Found"));
+    return;
+  }
+  if (req.path == "/healthz" || req.path == "/readyz") {
+    net::HttpResponse r;
+    r.header("Content-Type", "application/json");
+    r.header("Cache-Control", "no-store");
+    r.body = R"({"status":"ok"})";
+    return conn->respond(std::move(r));
+  }
+  if (req.path == "/api/emit") {
+    if (config.api.keys.empty())
+      return conn->respond(net::api_error(404, "api_disabled", "no API keys are configured"));
+    if (!api::api_key_valid(req, config.api.keys))
+      return conn->respond(net::api_error(401, "unauthorized", "missing or invalid API key"));
+    return conn->respond(api::handle_emit(req, *sio));
+  }
+  conn->respond(net::api_error(404, "not_found", "no route for " + req.path));
+}
+
+void GatewayModule::start() {
+  auto& im = *impl_;
+  const auto& c = im.config;
+  uint16_t port = c.server.port;
+  for (auto* w : im.worker_ptrs) {
+    auto listener = std::make_shared<net::Listener>(
+        *w, c.server.host, port, [this, w](boost::asio::ip::tcp::socket s) {
+          auto conn = std::make_shared<net::HttpConnection>(
+              *w, std::move(s), impl_->http_limits,
+              [this](std::shared_ptr<net::HttpConnection> c, net::HttpRequest&& r) {
+                impl_->route(c, std::move(r));
+              });
+          conn->start();
+        });
+    if (port == 0) port = listener->port();  // every worker shares the first's port
+    im.listeners.push_back(listener);
+  }
+  im.bound_port = port;
+  for (auto& l : im.listeners) l->start();
+  for (auto& w : im.workers) w->start();
+  {
+    std::lock_guard lk(im.mu);
+    im.running = true;
+  }
+  spdlog::info("switchboard listening on {}:{} with {} worker(s)", c.server.host, port,
+               im.workers.size());
+}
+
+void GatewayModule::stop() {
+  auto& im = *impl_;
+  {
+    std::lock_guard lk(im.mu);
+    if (!im.running) return;
+    im.running = false;
+  }
+  // Stop accepting and close sessions on each worker's own thread, then stop the loops.
+  for (auto* w : im.worker_ptrs) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    w->post([&im, w, done] {
+      im.listeners[w->index()]->stop();
+      im.sio_endpoint->close_all(w->index(), "server shutting down");
+      if (im.echo_endpoint) im.echo_endpoint->close_all(w->index(), "server shutting down");
+      done->set_value();
+    });
+    if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+      spdlog::warn("worker {} did not stop in time", w->index());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let close frames go out
+  for (auto& w : im.workers) w->stop();
+  for (auto& w : im.workers) w->join();
+  im.cv.notify_all();
+}
+
+void GatewayModule::wait() {
+  std::unique_lock lk(impl_->mu);
+  impl_->cv.wait(lk, [&] { return !impl_->running; });
+}
+
+}  // namespace sb

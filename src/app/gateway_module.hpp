@@ -1,0 +1,43 @@
+#pragma once
+// GatewayModule owns and wires everything a server runs: workers and
+// listeners, the Engine.IO endpoints, the Socket.IO server with its handler
+// registry, the guard and the HTTP API. The binary is this plus a config.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+
+namespace sb::sio {
+class SioServer;
+}
+
+namespace sb {
+
+class GatewayModule {
+ public:
+  // Builds from the config; throws ConfigError for a handler name or key it cannot use.
+  explicit GatewayModule(Config config);
+  ~GatewayModule();
+  GatewayModule(const GatewayModule&) = delete;
+  GatewayModule& operator=(const GatewayModule&) = delete;
+
+  // The Socket.IO server: declare namespaces and handlers before start().
+  sio::SioServer& client();
+
+  // Binds and starts the workers. Throws std::system_error if the port is taken.
+  void start();
+  // Closes every session, stops the workers and joins them.
+  void stop();
+  // Blocks until stop() (from a signal handler thread) finishes.
+  void wait();
+
+  uint16_t port() const;
+  const Config& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sb

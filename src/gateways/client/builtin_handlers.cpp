@@ -1,0 +1,114 @@
+#include "gateways/client/builtin_handlers.hpp"
+
+#include <stdexcept>
+
+#include "gateways/client/sio_socket.hpp"
+
+namespace sb::sio {
+
+namespace json = boost::json;
+
+static std::string room_arg(const Event& e, size_t i) {
+  if (e.args.size() <= i || !e.args[i].is_string()) throw WsException("room must be a string");
+  return std::string(e.args[i].as_string());
+}
+
+static std::string event_arg(const Event& e, size_t i) {
+  if (e.args.size() <= i || !e.args[i].is_string()) throw WsException("event must be a string");
+  return std::string(e.args[i].as_string());
+}
+
+static json::array tail(const json::array& a, size_t from) {
+  json::array out;
+  for (size_t i = from; i < a.size(); ++i) out.push_back(a[i]);
+  return out;
+}
+
+EventHandler make_builtin_handler(const std::string& spec) {
+  if (spec.rfind("echo:", 0) == 0 && spec.size() > 5) {
+    std::string reply = spec.substr(5);
+    return [reply](Socket& s, Event& e) {
+      s.emit(reply, e.args, e.attachments);
+      if (e.wants_ack()) s.ack(e, e.args, e.attachments);
+    };
+  }
+  if (spec == "ack") {
+    return [](Socket& s, Event& e) { s.ack(e, e.args, e.attachments); };
+  }
+  if (spec == "join" || spec == "leave") {
+    const bool join = spec == "join";
+    return [join](Socket& s, Event& e) {
+      auto room = room_arg(e, 0);
+      if (room.rfind("user:", 0) == 0) {
+        s.ack(e, json::array{json::object{{"error", "forbidden room"}}});
+        return;
+      }
+      if (join)
+        s.join(room);
+      else
+        s.leave(room);
+      s.ack(e, json::array{true});
+    };
+  }
+  if (spec == "to_room") {
+    return [](Socket& s, Event& e) {
+      auto room = room_arg(e, 0);
+      auto event = event_arg(e, 1);
+      s.to(room).emit(event, tail(e.args, 2), e.attachments);
+      s.ack(e, json::array{true});
+    };
+  }
+  if (spec == "broadcast") {
+    return [](Socket& s, Event& e) {
+      auto event = event_arg(e, 0);
+      s.broadcast().emit(event, tail(e.args, 1), e.attachments);
+      s.ack(e, json::array{true});
+    };
+  }
+  if (spec == "server_ack") {
+    return [](Socket& s, Event& e) {
+      auto event = event_arg(e, 0);
+      if (e.args.size() < 2 || !e.args[1].is_number()) throw WsException("timeout must be a number");
+      auto timeout = std::chrono::milliseconds(static_cast<int64_t>(e.args[1].to_number<double>()));
+      // Keep the request's ack id: the answer goes back when the client acks.
+      auto request = std::make_shared<Event>();
+      request->ack_id = e.ack_id;
+      e.ack_id.reset();
+      std::weak_ptr<Socket> weak = s.weak_from_this();
+      s.emit_with_ack(
+          event, tail(e.args, 2), timeout,
+          [weak, request](AckResult r) {
+            auto self = weak.lock();
+            if (!self) return;
+            json::object answer;
+            answer["ok"] = r.ok;
+            if (r.ok)
+              answer["args"] = std::move(r.args);
+            else
+              answer["error"] = r.error;
+            self->ack(*request, json::array{std::move(answer)}, std::move(r.attachments));
+          },
+          e.attachments);
+    };
+  }
+  if (spec == "throw") {
+    return [](Socket&, Event& e) {
+      if (!e.args.empty() && e.args[0].is_string())
+        throw WsException(std::string(e.args[0].as_string()));
+      throw std::runtime_error("handler failed");
+    };
+  }
+  if (spec == "drop") {
+    return [](Socket& s, Event&) { s.drop_transport(); };
+  }
+  throw std::invalid_argument("unknown handler \"" + spec + "\"");
+}
+
+ConnectionHook make_builtin_hook(const std::string& spec) {
+  if (spec == "emit_auth") {
+    return [](Socket& s) { s.emit("auth", json::array{s.auth()}); };
+  }
+  throw std::invalid_argument("unknown connection hook \"" + spec + "\"");
+}
+
+}  // namespace sb::sio

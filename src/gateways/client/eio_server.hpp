@@ -1,0 +1,79 @@
+#pragma once
+// The Engine.IO endpoint: validates requests (with the spec's error codes),
+// creates sessions, and routes each request to the worker that owns its
+// session (the worker index is encoded in the sid).
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateways/client/cors_policy.hpp"
+#include "gateways/client/eio_session.hpp"
+#include "net/http_connection.hpp"
+#include "net/http_request.hpp"
+#include "net/websocket_connection.hpp"
+
+namespace sb::eio {
+
+enum class ErrorCode : int {
+  UnknownTransport = 0,
+  UnknownSid = 1,
+  BadHandshakeMethod = 2,
+  BadRequest = 3,
+  Forbidden = 4,
+  UnsupportedProtocolVersion = 5,
+};
+
+const char* error_message(ErrorCode c);
+
+class EioServer {
+ public:
+  // Creates the application for a new session (on the session's worker).
+  using AppFactory = std::function<std::unique_ptr<EioApp>(EioSession&)>;
+
+  EioServer(std::vector<net::Worker*> workers, EioOptions options, CorsPolicy cors,
+            net::WsLimits ws_limits, AppFactory factory);
+  ~EioServer();
+
+  // Entry point for every request under the endpoint's path (on the connection's worker).
+  void handle(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req);
+
+  const EioOptions& options() const { return options_; }
+  const CorsPolicy& cors() const { return cors_; }
+
+  // Session table of one worker; only that worker's thread touches it.
+  std::shared_ptr<EioSession> find(unsigned worker, const std::string& sid);
+  void remove(unsigned worker, const std::string& sid);
+  size_t session_count(unsigned worker) const { return sessions_[worker].size(); }
+
+  // Closes every session of this worker (shutdown).
+  void close_all(unsigned worker, const char* reason);
+
+  std::string open_packet(const std::string& sid, bool polling) const;
+
+ private:
+  void handshake(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req,
+                 bool websocket);
+  void upgrade(net::Worker& owner, net::HttpConnection::Detached detached, net::HttpRequest req,
+               bool new_session);
+  void error(const std::shared_ptr<net::HttpConnection>& conn, ErrorCode code, int status = 400);
+  std::string new_sid(unsigned worker) const;
+  static int worker_of(const std::string& sid);
+
+  std::vector<net::Worker*> workers_;
+  EioOptions options_;
+  CorsPolicy cors_;
+  net::WsLimits ws_limits_;
+  AppFactory factory_;
+  std::vector<std::unordered_map<std::string, std::shared_ptr<EioSession>>> sessions_;
+};
+
+// The 101 response for a WebSocket handshake, with extra headers.
+std::string websocket_accept_response(std::string_view client_key,
+                                      const std::vector<std::pair<std::string, std::string>>& extra);
+
+// Raw text answer on a socket that asked to upgrade and is refused.
+std::string raw_upgrade_refusal(std::string_view message);
+
+}  // namespace sb::eio

@@ -1,0 +1,382 @@
+#include "gateways/client/eio_session.hpp"
+
+#include "gateways/client/eio_server.hpp"
+#include "net/timing_wheel.hpp"
+#include "net/worker.hpp"
+#include "protocol/engineio_packet.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace sb::eio {
+
+using net::TimingWheel;
+
+EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid,
+                       std::shared_ptr<const Handshake> handshake)
+    : server_(server), worker_(worker), sid_(std::move(sid)), handshake_(std::move(handshake)) {}
+
+EioSession::~EioSession() {
+  if (ws_) ws_->set_handler(nullptr);
+  if (probe_) probe_->set_handler(nullptr);
+}
+
+void EioSession::respond_text(const std::shared_ptr<net::HttpConnection>& conn, std::string body) {
+  net::HttpResponse r;
+  r.header("Content-Type", "text/plain; charset=UTF-8");
+  r.header("Cache-Control", "no-store");
+  r.body = std::move(body);
+  conn->respond(std::move(r));
+}
+
+void EioSession::open_polling(const std::shared_ptr<net::HttpConnection>& conn) {
+  transport_ = Transport::Polling;
+  respond_text(conn, server_.open_packet(sid_, true));
+  next_ping_ms_ = TimingWheel::now_ms() + server_.options().ping_interval_ms;
+  arm_heartbeat(next_ping_ms_);
+}
+
+void EioSession::open_websocket(std::shared_ptr<net::WsConnection> ws) {
+  transport_ = Transport::WebSocket;
+  ws_ = std::move(ws);
+  ws_->set_handler(this);
+  ws_->send_text(server_.open_packet(sid_, false));
+  next_ping_ms_ = TimingWheel::now_ms() + server_.options().ping_interval_ms;
+  arm_heartbeat(next_ping_ms_);
+}
+
+// ---- heartbeat -------------------------------------------------------------
+
+void EioSession::arm_heartbeat(uint64_t due_ms) {
+  armed_for_ms_ = due_ms;
+  std::weak_ptr<EioSession> weak = weak_from_this();
+  worker_.wheel().schedule_at(due_ms, [weak, due_ms] {
+    auto self = weak.lock();
+    if (!self || self->state_ == State::Closed || self->armed_for_ms_ != due_ms) return;
+    self->heartbeat();
+  });
+}
+
+void EioSession::heartbeat() {
+  const uint64_t now = TimingWheel::now_ms();
+  if (awaiting_pong_) {
+    if (now >= pong_deadline_ms_) return drop("ping timeout");
+    return arm_heartbeat(pong_deadline_ms_);
+  }
+  if (now < next_ping_ms_) return arm_heartbeat(next_ping_ms_);
+  awaiting_pong_ = true;
+  pong_deadline_ms_ = now + server_.options().ping_timeout_ms;
+  static const net::WirePtr ping = net::make_text_wire("2");
+  send(ping);
+  arm_heartbeat(pong_deadline_ms_);
+}
+
+// ---- sending ---------------------------------------------------------------
+
+bool EioSession::writable() const {
+  if (state_ != State::Open) return false;
+  if (transport_ == Transport::WebSocket) return ws_ && ws_->writable();
+  return pending_get_ != nullptr;
+}
+
+void EioSession::send(const net::WirePtr& wire) {
+  if (state_ == State::Closed) return;
+  if (transport_ == Transport::WebSocket) {
+    if (ws_) ws_->send(wire);
+    return;
+  }
+  poll_queue_.push_back(wire);
+  if (pending_get_) flush_poll();
+}
+
+void EioSession::flush_poll() {
+  if (!pending_get_ || poll_queue_.empty()) return;
+  std::string body;
+  size_t total = 0;
+  for (auto& w : poll_queue_) total += w->payload().size() + 1;
+  body.reserve(total);
+  for (auto& w : poll_queue_) {
+    if (!body.empty()) body.push_back(kRecordSeparator);
+    if (w->binary)
+      append_binary_packet(body, w->payload());
+    else
+      body.append(w->payload());
+  }
+  poll_queue_.clear();
+  auto conn = std::move(pending_get_);
+  pending_get_.reset();
+  respond_text(conn, std::move(body));
+}
+
+// ---- polling requests --------------------------------------------------------
+
+void EioSession::on_poll_get(const std::shared_ptr<net::HttpConnection>& conn) {
+  if (pending_get_) {
+    // Two concurrent GETs: the spec closes the session ("transport error").
+    net::HttpResponse r;
+    r.status = 400;
+    r.header("Content-Type", "application/json");
+    r.body = R"({"code":3,"message":"Bad request"})";
+    conn->respond(std::move(r));
+    auto first = std::move(pending_get_);
+    pending_get_.reset();
+    respond_text(first, "1");
+    on_closed("transport error");
+    return;
+  }
+  if (probed_) {
+    // Upgrading: a poll must not hang, the client is about to switch.
+    respond_text(conn, "6");
+    return;
+  }
+  pending_get_ = conn;
+  if (state_ == State::Closing) {
+    // Deliver the close packet queued for this GET, then forget the session.
+    flush_poll();
+    on_closed("forced close");
+    return;
+  }
+  flush_poll();
+}
+
+void EioSession::on_poll_post(const std::shared_ptr<net::HttpConnection>& conn,
+                              std::string_view body) {
+  if (body.size() > server_.options().max_payload) {
+    net::HttpResponse r;
+    r.status = 413;
+    r.header("Content-Type", "text/plain");
+    r.body = "Payload Too Large";
+    conn->respond(std::move(r));
+    return;
+  }
+  std::vector<Packet> packets;
+  auto err = decode_payload(body, packets);
+  {
+    net::HttpResponse r;
+    r.status = err == DecodeError::None ? 200 : 400;
+    r.header("Content-Type", err == DecodeError::None ? "text/html" : "application/json");
+    r.header("Cache-Control", "no-store");
+    r.body = err == DecodeError::None ? "ok" : R"({"code":3,"message":"Bad request"})";
+    conn->respond(std::move(r));
+  }
+  auto self = shared_from_this();  // a packet may close us
+  for (auto& p : packets) {
+    if (state_ == State::Closed) return;
+    if (p.binary) {
+      handle_binary(p.data);
+      continue;
+    }
+    // Re-encode type+data as text to share the dispatch with the WebSocket path.
+    std::string text(1, static_cast<char>('0' + static_cast<int>(p.type)));
+    text += p.data;
+    handle_packet_text(text, false);
+  }
+  if (err != DecodeError::None && state_ != State::Closed) on_closed("parse error");
+}
+
+void EioSession::on_poll_aborted(const std::shared_ptr<net::HttpConnection>& conn) {
+  if (pending_get_ != conn) return;
+  pending_get_.reset();
+  if (state_ != State::Closed && transport_ == Transport::Polling)
+    on_closed("transport close");
+}
+
+// ---- WebSocket ---------------------------------------------------------------
+
+bool EioSession::on_upgrade(std::shared_ptr<net::WsConnection> ws) {
+  if (state_ != State::Open || transport_ != Transport::Polling || probe_) return false;
+  probe_ = std::move(ws);
+  probe_->set_handler(this);
+  probed_ = false;
+  std::weak_ptr<EioSession> weak = weak_from_this();
+  std::weak_ptr<net::WsConnection> wprobe = probe_;
+  worker_.wheel().schedule_in(server_.options().upgrade_timeout_ms, [weak, wprobe] {
+    auto self = weak.lock();
+    auto p = wprobe.lock();
+    if (!self || !p || self->probe_ != p) return;
+    // No "5" in time: give up the upgrade, stay on polling.
+    self->probe_->set_handler(nullptr);
+    self->probe_->close(ws::kClosePolicy, {}, "upgrade timeout");
+    self->probe_.reset();
+    self->probed_ = false;
+  });
+  return true;
+}
+
+void EioSession::finish_upgrade() {
+  transport_ = Transport::WebSocket;
+  ws_ = std::move(probe_);
+  probe_.reset();
+  probed_ = false;
+  if (pending_get_) {
+    auto conn = std::move(pending_get_);
+    pending_get_.reset();
+    respond_text(conn, "6");
+  }
+  for (auto& w : poll_queue_) ws_->send(w);
+  poll_queue_.clear();
+}
+
+void EioSession::on_ws_message(bool binary, std::string_view data) {
+  if (state_ == State::Closed) return;
+  const bool from_probe = transport_ == Transport::Polling;
+  if (binary) {
+    if (from_probe) return;  // nothing but 2probe / 5 belongs on a probe
+    handle_binary(data);
+    return;
+  }
+  handle_packet_text(data, from_probe);
+}
+
+void EioSession::on_ws_closed(const char* reason) {
+  if (transport_ == Transport::Polling) {
+    // The probe went away: the session carries on over polling.
+    probe_.reset();
+    probed_ = false;
+    return;
+  }
+  ws_.reset();
+  if (state_ != State::Closed) on_closed(reason);
+}
+
+// ---- packets -------------------------------------------------------------------
+
+void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
+  Packet p;
+  if (decode_packet(text, p) != DecodeError::None) {
+    if (from_probe) {
+      probe_->close(ws::kCloseProtocolError, {}, "parse error");
+      return;
+    }
+    return drop("parse error");
+  }
+  if (from_probe) {
+    if (p.type == PacketType::Ping && p.data == "probe") {
+      probed_ = true;
+      probe_->send_text("3probe");
+      if (pending_get_) {  // let the client's poll return so it can send "5"
+        auto conn = std::move(pending_get_);
+        pending_get_.reset();
+        respond_text(conn, "6");
+      }
+    } else if (p.type == PacketType::Upgrade && probed_) {
+      finish_upgrade();
+    } else {
+      auto probe = std::move(probe_);
+      probe_.reset();
+      probed_ = false;
+      probe->set_handler(nullptr);
+      probe->close(ws::kCloseProtocolError, {}, "invalid probe");
+    }
+    return;
+  }
+  switch (p.type) {
+    case PacketType::Pong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        next_ping_ms_ = TimingWheel::now_ms() + server_.options().ping_interval_ms;
+      }
+      return;
+    case PacketType::Message:
+      if (app_) app_->on_message(p.data);
+      return;
+    case PacketType::Close:
+      if (pending_get_) {
+        auto conn = std::move(pending_get_);
+        pending_get_.reset();
+        respond_text(conn, "6");
+      }
+      on_closed("transport close");
+      return;
+    case PacketType::Noop:
+      return;
+    case PacketType::Ping:  // v4 pings go server -> client only
+    case PacketType::Open:
+    case PacketType::Upgrade:
+      return drop("parse error");
+  }
+}
+
+void EioSession::handle_binary(std::string_view bytes) {
+  if (app_) app_->on_binary(bytes);
+}
+
+// ---- closing -------------------------------------------------------------------
+
+void EioSession::close(const char* reason) {
+  if (state_ != State::Open) return;
+  if (transport_ == Transport::WebSocket) {
+    if (ws_) {
+      auto ws = std::move(ws_);
+      ws_.reset();
+      ws->set_handler(nullptr);
+      ws->close(ws::kCloseNormal, {}, reason);
+    }
+    on_closed(reason);
+    return;
+  }
+  // Polling: the close packet goes out with what is queued, in this or the next GET.
+  static const net::WirePtr close_packet = net::make_text_wire("1");
+  poll_queue_.push_back(close_packet);
+  if (pending_get_) {
+    flush_poll();
+    on_closed(reason);
+    return;
+  }
+  state_ = State::Closing;
+  std::weak_ptr<EioSession> weak = weak_from_this();
+  std::string why = reason;
+  worker_.wheel().schedule_in(server_.options().ping_timeout_ms, [weak, why] {
+    if (auto self = weak.lock(); self && self->state_ == State::Closing) self->on_closed("forced close");
+  });
+  // The app learns now; only the transport lingers to deliver the close packet.
+  if (app_) {
+    auto app = std::move(app_);
+    app_.reset();
+    app->on_close(reason);
+  }
+}
+
+void EioSession::drop(const char* reason) {
+  if (state_ == State::Closed) return;
+  if (ws_) {
+    auto ws = std::move(ws_);
+    ws_.reset();
+    ws->set_handler(nullptr);
+    ws->abort(reason);
+  }
+  if (pending_get_) {
+    auto conn = std::move(pending_get_);
+    pending_get_.reset();
+    respond_text(conn, "1");
+  }
+  on_closed(reason);
+}
+
+void EioSession::on_closed(const char* reason) {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  auto self = shared_from_this();
+  if (probe_) {
+    probe_->set_handler(nullptr);
+    probe_->close(ws::kCloseNormal, {}, reason);
+    probe_.reset();
+  }
+  if (ws_) {
+    ws_->set_handler(nullptr);
+    ws_->close(ws::kCloseNormal, {}, reason);
+    ws_.reset();
+  }
+  if (pending_get_) {
+    auto conn = std::move(pending_get_);
+    pending_get_.reset();
+    respond_text(conn, "1");
+  }
+  poll_queue_.clear();
+  server_.remove(worker_.index(), sid_);
+  if (app_) {
+    auto app = std::move(app_);
+    app_.reset();
+    app->on_close(reason);
+  }
+}
+
+}  // namespace sb::eio

@@ -1,0 +1,133 @@
+#pragma once
+// One Engine.IO v4 session: transports (long-polling, WebSocket, the upgrade
+// between them), heartbeat and close. Lives on its owner worker; every method
+// runs on that worker's thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/http_connection.hpp"
+#include "net/websocket_connection.hpp"
+#include "net/wire.hpp"
+
+namespace sb::net {
+class Worker;
+}
+
+namespace sb::eio {
+
+class EioServer;
+class EioSession;
+
+// What the handshake request looked like (Socket.IO exposes it as socket.handshake).
+struct Handshake {
+  std::string url;
+  std::string address;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> query;
+  uint64_t issued_ms = 0;  // wall clock
+  std::string_view header(std::string_view lower) const {
+    for (auto& [k, v] : headers)
+      if (k == lower) return v;
+    return {};
+  }
+};
+
+// The application riding on a session (Socket.IO, or the test-suite echo).
+class EioApp {
+ public:
+  virtual ~EioApp() = default;
+  virtual void on_message(std::string_view text) = 0;
+  virtual void on_binary(std::string_view bytes) = 0;
+  virtual void on_close(const char* reason) = 0;
+};
+
+struct EioOptions {
+  uint32_t ping_interval_ms = 25000;
+  uint32_t ping_timeout_ms = 20000;
+  uint32_t upgrade_timeout_ms = 10000;
+  uint64_t max_payload = 1000000;
+  bool allow_polling = true;
+  bool allow_websocket = true;
+};
+
+class EioSession : public std::enable_shared_from_this<EioSession>, public net::WsHandler {
+ public:
+  enum class Transport : uint8_t { Polling, WebSocket };
+
+  EioSession(EioServer& server, net::Worker& worker, std::string sid,
+             std::shared_ptr<const Handshake> handshake);
+  ~EioSession() override;
+
+  const std::string& sid() const { return sid_; }
+  const Handshake& handshake() const { return *handshake_; }
+  Transport transport() const { return transport_; }
+  net::Worker& worker() { return worker_; }
+  bool closed() const { return state_ == State::Closed; }
+
+  void set_app(std::unique_ptr<EioApp> app) { app_ = std::move(app); }
+  EioApp* app() { return app_.get(); }
+
+  // Opening: over polling (answers the handshake GET) or over a WebSocket.
+  void open_polling(const std::shared_ptr<net::HttpConnection>& conn);
+  void open_websocket(std::shared_ptr<net::WsConnection> ws);
+
+  // Requests for an existing session.
+  void on_poll_get(const std::shared_ptr<net::HttpConnection>& conn);
+  void on_poll_post(const std::shared_ptr<net::HttpConnection>& conn, std::string_view body);
+  void on_poll_aborted(const std::shared_ptr<net::HttpConnection>& conn);
+  // An upgrade WebSocket for this session. Returns false when refused.
+  bool on_upgrade(std::shared_ptr<net::WsConnection> ws);
+
+  // Outgoing packets (already Engine.IO-encoded). Volatile ones are dropped when
+  // the transport cannot take them right now.
+  void send(const net::WirePtr& wire);
+  bool writable() const;
+
+  // Server-side close: flushes what is queued, then closes.
+  void close(const char* reason);
+  // Closes the transport abruptly (like a network drop).
+  void drop(const char* reason);
+
+  // net::WsHandler
+  void on_ws_message(bool binary, std::string_view data) override;
+  void on_ws_closed(const char* reason) override;
+
+ private:
+  enum class State : uint8_t { Open, Closing, Closed };
+
+  void handle_packet_text(std::string_view text, bool from_probe);
+  void handle_binary(std::string_view bytes);
+  void flush_poll();
+  void heartbeat();
+  void arm_heartbeat(uint64_t due_ms);
+  void finish_upgrade();
+  void on_closed(const char* reason);
+  void respond_text(const std::shared_ptr<net::HttpConnection>& conn, std::string body);
+
+  EioServer& server_;
+  net::Worker& worker_;
+  std::string sid_;
+  std::shared_ptr<const Handshake> handshake_;
+  std::unique_ptr<EioApp> app_;
+  Transport transport_ = Transport::Polling;
+  State state_ = State::Open;
+
+  // Polling
+  std::shared_ptr<net::HttpConnection> pending_get_;
+  std::vector<net::WirePtr> poll_queue_;
+  // WebSocket (the live one, or the one being probed during an upgrade)
+  std::shared_ptr<net::WsConnection> ws_;
+  std::shared_ptr<net::WsConnection> probe_;
+  bool probed_ = false;  // "2probe" answered, waiting for "5"
+
+  // Heartbeat: one wheel entry at a time, re-armed lazily.
+  bool awaiting_pong_ = false;
+  uint64_t next_ping_ms_ = 0;
+  uint64_t pong_deadline_ms_ = 0;
+  uint64_t armed_for_ms_ = 0;
+};
+
+}  // namespace sb::eio

@@ -1,0 +1,228 @@
+#include "gateways/client/sio_client.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include "auth/jwt_verifier.hpp"
+#include "gateways/client/sio_socket.hpp"
+#include "net/worker.hpp"
+
+namespace sb::sio {
+
+namespace json = boost::json;
+
+static std::string random_id() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  unsigned char rnd[20];
+  RAND_bytes(rnd, sizeof rnd);
+  std::string id(20, 'A');
+  for (size_t i = 0; i < 20; ++i) id[i] = kAlphabet[rnd[i] & 63];
+  return id;
+}
+
+static std::string nsp_prefix(std::string_view nsp) {
+  return nsp == "/" ? std::string() : std::string(nsp) + ",";
+}
+
+SioClient::SioClient(SioServer& server, eio::EioSession& session)
+    : server_(server), session_(session) {
+  // A session that never connects a namespace is closed (Socket.IO's connectTimeout).
+  std::weak_ptr<eio::EioSession> weak = session_.weak_from_this();
+  session_.worker().wheel().schedule_in(server_.options().connect_timeout_ms, [weak] {
+    auto s = weak.lock();
+    if (!s || s->closed()) return;
+    auto* client = static_cast<SioClient*>(s->app());
+    if (client && !client->ever_connected_) s->close("connect timeout");
+  });
+}
+
+SioClient::~SioClient() = default;
+
+std::shared_ptr<Socket> SioClient::find(std::string_view nsp) {
+  for (auto& s : sockets_)
+    if (s->nsp().name() == nsp) return s;
+  return nullptr;
+}
+
+void SioClient::send(const std::vector<net::WirePtr>& wires, bool is_volatile) {
+  if (is_volatile && !session_.writable()) return;
+  for (auto& w : wires) session_.send(w);
+}
+
+void SioClient::fail(const char* reason) {
+  spdlog::debug("socket.io: closing session {}: {}", session_.sid(), reason);
+  session_.drop(reason);
+}
+
+void SioClient::on_message(std::string_view text) {
+  if (awaiting_attachments_) return fail("parse error");  // text while binary expected
+  Packet p;
+  Limits limits;
+  limits.max_attachments = server_.options().max_attachments;
+  if (auto err = decode(text, p, limits); err != DecodeError::None) {
+    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address, to_string(err));
+    return fail("parse error");
+  }
+  if (p.attachments > 0) {
+    pending_ = std::move(p);
+    pending_attachments_.clear();
+    pending_attachments_.reserve(pending_.attachments);
+    awaiting_attachments_ = true;
+    return;
+  }
+  handle(std::move(p), {});
+}
+
+void SioClient::on_binary(std::string_view bytes) {
+  if (!awaiting_attachments_) return fail("parse error");
+  pending_attachments_.emplace_back(bytes);
+  if (pending_attachments_.size() < pending_.attachments) return;
+  awaiting_attachments_ = false;
+  handle(std::move(pending_), std::move(pending_attachments_));
+  pending_attachments_ = {};
+}
+
+void SioClient::handle(Packet&& p, std::vector<Bytes>&& attachments) {
+  if (p.type == PacketType::Connect) return connect(p);
+  if (p.type == PacketType::ConnectError) return fail("parse error");
+  auto socket = find(p.nsp);
+  if (!socket) return fail("invalid state");  // a packet for a namespace not joined
+  switch (p.type) {
+    case PacketType::Disconnect:
+      remove(*socket, "client namespace disconnect");
+      return;
+    case PacketType::Event:
+    case PacketType::BinaryEvent:
+      dispatch_event(*socket, p, std::move(attachments));
+      return;
+    case PacketType::Ack:
+    case PacketType::BinaryAck:
+      socket->on_ack(*p.id, std::move(p.data.as_array()), std::move(attachments));
+      return;
+    default:
+      return fail("parse error");
+  }
+}
+
+void SioClient::connect(Packet& p) {
+  const Namespace* ns = server_.find_namespace(p.nsp);
+  auto refuse = [&](std::string_view message, json::value data) {
+    json::object err;
+    err["message"] = message;
+    if (!data.is_null()) err["data"] = std::move(data);
+    std::string text = "44" + nsp_prefix(p.nsp);
+    append_json(text, err);
+    session_.send(net::make_text_wire(text));
+  };
+  if (!ns) return refuse("Invalid namespace", nullptr);
+  if (find(p.nsp)) return fail("invalid state");  // second CONNECT for the same namespace
+
+  // Guard: a JWT from auth.token or the handshake's Authorization header.
+  std::string token;
+  if (p.data.is_object()) {
+    if (auto* t = p.data.as_object().if_contains("token"); t && t->is_string())
+      token = std::string(t->as_string());
+  }
+  if (token.empty()) {
+    std::string_view h = session_.handshake().header("authorization");
+    if (h.size() > 7 && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer "))
+      token = std::string(h.substr(7));
+  }
+  std::string user_id;
+  const JwtVerifier* verifier = server_.verifier();
+  if (!token.empty() && verifier) {
+    auto r = verifier->verify(token);
+    if (!r.ok) return refuse("unauthorized", json::object{{"reason", r.error}});
+    user_id = std::move(r.subject);
+  } else if (!server_.options().allow_anonymous) {
+    return refuse("unauthorized", json::object{{"reason", "missing token"}});
+  }
+
+  auto socket = std::make_shared<Socket>(server_, *this, *ns, random_id(),
+                                         p.data.is_null() ? json::value(json::object{})
+                                                          : std::move(p.data),
+                                         std::move(user_id));
+  for (auto& m : ns->middlewares()) {
+    std::optional<ConnectRefusal> refusal;
+    try {
+      refusal = m(*socket);
+    } catch (const std::exception& e) {
+      refusal = ConnectRefusal{e.what(), nullptr};
+    }
+    if (refusal) return refuse(refusal->message, std::move(refusal->data));
+  }
+  sockets_.push_back(socket);
+  server_.add_socket(*socket);
+  if (socket->authenticated()) socket->join("user:" + socket->user_id());
+  ever_connected_ = true;
+  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"}";
+  session_.send(net::make_text_wire(reply));
+  for (auto& hook : ns->connection_hooks()) {
+    if (!socket->connected()) break;
+    try {
+      hook(*socket);
+    } catch (const std::exception& e) {
+      spdlog::warn("socket.io: connection hook failed on {}: {}", ns->name(), e.what());
+    }
+  }
+}
+
+void SioClient::dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments) {
+  auto& arr = p.data.as_array();
+  Event e;
+  if (arr[0].is_string())
+    e.name = std::string(arr[0].as_string());
+  else
+    e.name = serialize(arr[0]);
+  e.args.reserve(arr.size() - 1);
+  for (size_t i = 1; i < arr.size(); ++i) e.args.push_back(std::move(arr[i]));
+  e.attachments = std::move(attachments);
+  e.ack_id = p.id;
+  const EventHandler* handler = s.nsp().find(e.name);
+  if (!handler) return;  // no listener: ignored, as in the reference server
+  auto keep = s.shared_from_this();
+  auto report = [&](json::value payload) {
+    json::array args;
+    args.push_back(std::move(payload));
+    s.emit("exception", std::move(args));
+  };
+  auto cause = [&] {
+    return json::object{{"pattern", e.name}, {"data", e.args.empty() ? json::value() : e.args[0]}};
+  };
+  try {
+    (*handler)(s, e);
+  } catch (const WsException& ex) {
+    if (!ex.payload().is_null())
+      report(ex.payload());
+    else
+      report(json::object{{"status", "error"}, {"message", ex.what()}, {"cause", cause()}});
+  } catch (const std::exception& ex) {
+    spdlog::error("socket.io: handler for \"{}\" on {} threw: {}", e.name, s.nsp().name(),
+                  ex.what());
+    report(json::object{
+        {"status", "error"}, {"message", "Internal server error"}, {"cause", cause()}});
+  }
+}
+
+void SioClient::remove(Socket& s, const std::string& reason) {
+  auto it = std::find_if(sockets_.begin(), sockets_.end(),
+                         [&](const std::shared_ptr<Socket>& p) { return p.get() == &s; });
+  if (it == sockets_.end()) return;
+  auto keep = *it;
+  sockets_.erase(it);
+  keep->on_disconnect(reason);
+}
+
+void SioClient::on_close(const char* reason) {
+  auto sockets = std::move(sockets_);
+  sockets_.clear();
+  const std::string why = reason;
+  for (auto& s : sockets) s->on_disconnect(why);
+}
+
+}  // namespace sb::sio

@@ -1,0 +1,48 @@
+#pragma once
+// The Socket.IO side of one Engine.IO session: decodes packets, connects
+// namespaces (guard, middlewares), assembles binary attachments and
+// dispatches events to the namespace's handlers.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateways/client/eio_session.hpp"
+#include "gateways/client/sio_server.hpp"
+#include "protocol/socketio_packet.hpp"
+
+namespace sb::sio {
+
+class Socket;
+
+class SioClient : public eio::EioApp {
+ public:
+  SioClient(SioServer& server, eio::EioSession& session);
+  ~SioClient() override;
+
+  eio::EioSession& session() { return session_; }
+
+  void on_message(std::string_view text) override;
+  void on_binary(std::string_view bytes) override;
+  void on_close(const char* reason) override;
+
+  // A socket left its namespace (server- or client-initiated).
+  void remove(Socket& s, const std::string& reason);
+  void send(const std::vector<net::WirePtr>& wires, bool is_volatile);
+
+ private:
+  void handle(Packet&& p, std::vector<Bytes>&& attachments);
+  void connect(Packet& p);
+  void dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments);
+  void fail(const char* reason);
+  std::shared_ptr<Socket> find(std::string_view nsp);
+
+  SioServer& server_;
+  eio::EioSession& session_;
+  std::vector<std::shared_ptr<Socket>> sockets_;
+  Packet pending_;  // a binary packet waiting for its attachments
+  std::vector<Bytes> pending_attachments_;
+  bool awaiting_attachments_ = false;
+  bool ever_connected_ = false;
+};
+
+}  // namespace sb::sio

@@ -1,0 +1,155 @@
+#include "gateways/client/sio_server.hpp"
+
+#include "auth/jwt_verifier.hpp"
+#include "gateways/client/eio_session.hpp"
+#include "gateways/client/sio_client.hpp"
+#include "gateways/client/sio_socket.hpp"
+#include "net/worker.hpp"
+#include "protocol/socketio_packet.hpp"
+
+namespace sb::sio {
+
+static std::vector<net::WirePtr> encode(PacketType text_type, PacketType bin_type,
+                                        std::string_view nsp, std::optional<uint64_t> id,
+                                        const boost::json::array& payload,
+                                        const std::vector<Bytes>& attachments) {
+  std::vector<net::WirePtr> wires;
+  wires.reserve(1 + attachments.size());
+  std::string json;
+  append_json(json, payload);
+  std::string text = "4";
+  encode_raw(attachments.empty() ? text_type : bin_type, nsp, id,
+             static_cast<uint32_t>(attachments.size()), json, text);
+  wires.push_back(net::make_text_wire(text));
+  for (auto& a : attachments) wires.push_back(net::make_binary_wire(a));
+  return wires;
+}
+
+std::vector<net::WirePtr> encode_event(std::string_view nsp, std::string_view event,
+                                       const boost::json::array& args,
+                                       const std::vector<Bytes>& attachments,
+                                       std::optional<uint64_t> ack_id) {
+  boost::json::array payload;
+  payload.reserve(args.size() + 1);
+  payload.emplace_back(boost::json::string(event));
+  for (auto& a : args) payload.push_back(a);
+  return encode(PacketType::Event, PacketType::BinaryEvent, nsp, ack_id, payload, attachments);
+}
+
+std::vector<net::WirePtr> encode_ack(std::string_view nsp, uint64_t id,
+                                     const boost::json::array& args,
+                                     const std::vector<Bytes>& attachments) {
+  return encode(PacketType::Ack, PacketType::BinaryAck, nsp, id, args, attachments);
+}
+
+void BroadcastOperator::emit(std::string_view event, boost::json::array args,
+                             std::vector<Bytes> attachments) const {
+  auto b = std::make_shared<Broadcast>();
+  b->nsp = nsp_;
+  b->rooms = rooms_;
+  b->except = except_;
+  b->is_volatile = volatile_flag_;
+  b->wires = encode_event(nsp_, event, args, attachments);
+  server_->broadcast(std::move(b));
+}
+
+SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
+                     std::shared_ptr<const JwtVerifier> verifier)
+    : workers_(std::move(workers)),
+      options_(options),
+      verifier_(std::move(verifier)),
+      shards_(workers_.size()) {}
+
+SioServer::~SioServer() = default;
+
+Namespace& SioServer::of(const std::string& name) {
+  auto& ns = namespaces_[name];
+  if (!ns) ns = std::make_unique<Namespace>(name);
+  return *ns;
+}
+
+const Namespace* SioServer::find_namespace(std::string_view name) const {
+  auto it = namespaces_.find(std::string(name));
+  return it == namespaces_.end() ? nullptr : it->second.get();
+}
+
+void SioServer::notify_user(const std::string& user_id, std::string_view event,
+                            boost::json::value data) {
+  boost::json::array args;
+  args.push_back(std::move(data));
+  in("/").to("user:" + user_id).emit(event, std::move(args));
+}
+
+std::unique_ptr<eio::EioApp> SioServer::make_client(eio::EioSession& session) {
+  return std::make_unique<SioClient>(*this, session);
+}
+
+NamespaceShard& SioServer::shard(unsigned worker, const std::string& nsp) {
+  return shards_[worker][nsp];
+}
+
+void SioServer::add_socket(Socket& s) {
+  shard(s.worker_index(), s.nsp().name()).sockets.emplace(s.id(), &s);
+}
+
+void SioServer::remove_socket(Socket& s) {
+  auto& sh = shard(s.worker_index(), s.nsp().name());
+  for (auto& room : s.rooms()) {
+    auto it = sh.rooms.find(room);
+    if (it == sh.rooms.end()) continue;
+    it->second.erase(&s);
+    if (it->second.empty()) sh.rooms.erase(it);
+  }
+  sh.sockets.erase(s.id());
+}
+
+void SioServer::join(Socket& s, const std::string& room) {
+  shard(s.worker_index(), s.nsp().name()).rooms[room].insert(&s);
+}
+
+void SioServer::leave(Socket& s, const std::string& room) {
+  auto& sh = shard(s.worker_index(), s.nsp().name());
+  auto it = sh.rooms.find(room);
+  if (it == sh.rooms.end()) return;
+  it->second.erase(&s);
+  if (it->second.empty()) sh.rooms.erase(it);
+}
+
+size_t SioServer::socket_count(unsigned worker) const {
+  size_t n = 0;
+  for (auto& [name, sh] : shards_[worker]) n += sh.sockets.size();
+  return n;
+}
+
+void SioServer::broadcast(std::shared_ptr<const Broadcast> b) {
+  for (auto* w : workers_) {
+    w->dispatch([this, w, b] { deliver_local(w->index(), *b); });
+  }
+}
+
+void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
+  auto sit = shards_[worker].find(b.nsp);
+  if (sit == shards_[worker].end()) return;
+  NamespaceShard& sh = sit->second;
+  const uint64_t seq = ++sh.mark_seq;
+  // Stamp the excluded sockets first, so the delivery loops skip them; a room
+  // named like a socket id targets that socket.
+  auto for_room = [&](const std::string& room, auto&& fn) {
+    if (auto it = sh.rooms.find(room); it != sh.rooms.end())
+      for (Socket* s : it->second) fn(s);
+    if (auto it = sh.sockets.find(room); it != sh.sockets.end()) fn(it->second);
+  };
+  for (auto& room : b.except) for_room(room, [&](Socket* s) { s->mark = seq; });
+  auto deliver = [&](Socket* s) {
+    if (s->mark == seq) return;
+    s->mark = seq;
+    s->send_wires(b.wires, b.is_volatile);
+  };
+  if (b.rooms.empty()) {
+    for (auto& [id, s] : sh.sockets) deliver(s);
+  } else {
+    for (auto& room : b.rooms) for_room(room, deliver);
+  }
+}
+
+}  // namespace sb::sio

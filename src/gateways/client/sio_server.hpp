@@ -1,0 +1,134 @@
+#pragma once
+// The Socket.IO v5 server: namespaces, per-worker room shards and fan-out.
+// A broadcast is encoded once into shared wires and posted to every worker,
+// which writes them to its own members: no per-recipient copy, no lock.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "gateways/client/namespace.hpp"
+#include "gateways/client/sio_types.hpp"
+#include "net/wire.hpp"
+
+namespace sb {
+class JwtVerifier;
+}
+namespace sb::net {
+class Worker;
+}
+namespace sb::eio {
+class EioApp;
+class EioSession;
+}  // namespace sb::eio
+
+namespace sb::sio {
+
+class SioServer;
+
+struct SioOptions {
+  uint32_t connect_timeout_ms = 45000;
+  uint32_t ack_timeout_ms = 10000;
+  uint32_t max_attachments = 10;
+  bool allow_anonymous = false;
+};
+
+// Targets of a broadcast, built fluently: server.of("/").to("r").except("x").emit(...).
+class BroadcastOperator {
+ public:
+  BroadcastOperator(SioServer& server, std::string nsp) : server_(&server), nsp_(std::move(nsp)) {}
+  BroadcastOperator& to(std::string room) {
+    rooms_.push_back(std::move(room));
+    return *this;
+  }
+  BroadcastOperator& except(std::string room) {
+    except_.push_back(std::move(room));
+    return *this;
+  }
+  BroadcastOperator& volatile_() {
+    volatile_flag_ = true;
+    return *this;
+  }
+  // Thread-safe: may be called from any thread.
+  void emit(std::string_view event, boost::json::array args = {},
+            std::vector<Bytes> attachments = {}) const;
+
+ private:
+  SioServer* server_;
+  std::string nsp_;
+  std::vector<std::string> rooms_;
+  std::vector<std::string> except_;
+  bool volatile_flag_ = false;
+};
+
+// One encoded broadcast, shared by every worker that delivers it.
+struct Broadcast {
+  std::string nsp;
+  std::vector<std::string> rooms;   // empty = the whole namespace
+  std::vector<std::string> except;  // rooms (or socket ids) to skip
+  bool is_volatile = false;
+  std::vector<net::WirePtr> wires;  // the packet, then its attachments
+};
+
+// Encodes an EVENT (or BINARY_EVENT) into wires.
+std::vector<net::WirePtr> encode_event(std::string_view nsp, std::string_view event,
+                                       const boost::json::array& args,
+                                       const std::vector<Bytes>& attachments,
+                                       std::optional<uint64_t> ack_id = std::nullopt);
+// Encodes an ACK (or BINARY_ACK).
+std::vector<net::WirePtr> encode_ack(std::string_view nsp, uint64_t id,
+                                     const boost::json::array& args,
+                                     const std::vector<Bytes>& attachments);
+
+// What one worker knows of one namespace: its sockets and rooms.
+struct NamespaceShard {
+  std::unordered_map<std::string, Socket*> sockets;  // by socket id
+  std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
+  uint64_t mark_seq = 0;  // dedupe stamp for the current delivery
+};
+
+class SioServer {
+ public:
+  SioServer(std::vector<net::Worker*> workers, SioOptions options,
+            std::shared_ptr<const JwtVerifier> verifier);
+  ~SioServer();
+
+  // Declares a namespace (before start). Returns the existing one if known.
+  Namespace& of(const std::string& name);
+  const Namespace* find_namespace(std::string_view name) const;
+  BroadcastOperator in(const std::string& nsp) { return BroadcastOperator(*this, nsp); }
+
+  // Emits `event` to every socket of user `user_id` (room "user:<id>") on "/".
+  void notify_user(const std::string& user_id, std::string_view event, boost::json::value data);
+
+  // Posts an encoded broadcast to every worker. Thread-safe.
+  void broadcast(std::shared_ptr<const Broadcast> b);
+
+  // The Engine.IO application for a new session (Socket.IO client).
+  std::unique_ptr<eio::EioApp> make_client(eio::EioSession& session);
+
+  const SioOptions& options() const { return options_; }
+  const JwtVerifier* verifier() const { return verifier_.get(); }
+
+  // Per-worker shards (only the owning worker touches them).
+  NamespaceShard& shard(unsigned worker, const std::string& nsp);
+  void join(Socket& s, const std::string& room);
+  void leave(Socket& s, const std::string& room);
+  void add_socket(Socket& s);
+  void remove_socket(Socket& s);
+
+  size_t socket_count(unsigned worker) const;
+
+ private:
+  void deliver_local(unsigned worker, const Broadcast& b);
+
+  std::vector<net::Worker*> workers_;
+  SioOptions options_;
+  std::shared_ptr<const JwtVerifier> verifier_;
+  std::unordered_map<std::string, std::unique_ptr<Namespace>> namespaces_;
+  std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;
+};
+
+}  // namespace sb::sio

@@ -1,0 +1,148 @@
+#include "gateways/client/sio_socket.hpp"
+
+#include <algorithm>
+
+#include "gateways/client/eio_session.hpp"
+#include "gateways/client/sio_client.hpp"
+#include "net/worker.hpp"
+
+namespace sb::sio {
+
+Socket::Socket(SioServer& server, SioClient& client, const Namespace& nsp, std::string id,
+               boost::json::value auth, std::string user_id)
+    : server_(server),
+      client_(&client),
+      nsp_(&nsp),
+      id_(std::move(id)),
+      user_id_(std::move(user_id)),
+      auth_(std::move(auth)) {}
+
+Socket::~Socket() = default;
+
+const eio::Handshake& Socket::handshake() const {
+  static const eio::Handshake empty;
+  return client_ ? client_->session().handshake() : empty;
+}
+
+unsigned Socket::worker_index() const {
+  return client_ ? client_->session().worker().index() : 0;
+}
+
+void Socket::send_wires(const std::vector<net::WirePtr>& wires, bool is_volatile) {
+  if (!client_) return;
+  client_->send(wires, is_volatile);
+}
+
+void Socket::emit(std::string_view event, boost::json::array args, std::vector<Bytes> attachments) {
+  if (!client_) return;
+  send_wires(encode_event(nsp_->name(), event, args, attachments));
+}
+
+void Socket::emit_volatile(std::string_view event, boost::json::array args) {
+  if (!client_) return;
+  send_wires(encode_event(nsp_->name(), event, args, {}), true);
+}
+
+void Socket::emit_with_ack(std::string_view event, boost::json::array args,
+                           std::chrono::milliseconds timeout, AckCallback cb,
+                           std::vector<Bytes> attachments) {
+  if (!client_) {
+    cb(AckResult{false, "socket disconnected", {}, {}});
+    return;
+  }
+  const uint64_t id = next_ack_id_++;
+  pending_acks_.push_back(PendingAck{id, std::move(cb)});
+  send_wires(encode_event(nsp_->name(), event, args, attachments, id));
+  std::weak_ptr<Socket> weak = weak_from_this();
+  client_->session().worker().wheel().schedule_in(
+      static_cast<uint64_t>(timeout.count()), [weak, id] {
+        auto self = weak.lock();
+        if (!self) return;
+        auto it = std::find_if(self->pending_acks_.begin(), self->pending_acks_.end(),
+                               [id](const PendingAck& p) { return p.id == id; });
+        if (it == self->pending_acks_.end()) return;
+        auto cb = std::move(it->cb);
+        self->pending_acks_.erase(it);
+        cb(AckResult{false, "operation has timed out", {}, {}});
+      });
+}
+
+void Socket::on_ack(uint64_t id, boost::json::array args, std::vector<Bytes> attachments) {
+  auto it = std::find_if(pending_acks_.begin(), pending_acks_.end(),
+                         [id](const PendingAck& p) { return p.id == id; });
+  if (it == pending_acks_.end()) return;  // unknown or late: ignored, as in the reference
+  auto cb = std::move(it->cb);
+  pending_acks_.erase(it);
+  cb(AckResult{true, {}, std::move(args), std::move(attachments)});
+}
+
+void Socket::ack(Event& e, boost::json::array args, std::vector<Bytes> attachments) {
+  if (!e.ack_id || !client_) return;
+  const uint64_t id = *e.ack_id;
+  e.ack_id.reset();  // once
+  send_wires(encode_ack(nsp_->name(), id, args, attachments));
+}
+
+bool Socket::in_room(std::string_view room) const {
+  return std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end();
+}
+
+void Socket::join(const std::string& room) {
+  if (!client_ || in_room(room)) return;
+  rooms_.push_back(room);
+  server_.join(*this, room);
+}
+
+void Socket::leave(const std::string& room) {
+  auto it = std::find(rooms_.begin(), rooms_.end(), room);
+  if (it == rooms_.end()) return;
+  rooms_.erase(it);
+  if (client_) server_.leave(*this, room);
+}
+
+BroadcastOperator Socket::to(std::string room) const {
+  BroadcastOperator op(server_, nsp_->name());
+  op.to(std::move(room)).except(id_);
+  return op;
+}
+
+BroadcastOperator Socket::broadcast() const {
+  BroadcastOperator op(server_, nsp_->name());
+  op.except(id_);
+  return op;
+}
+
+void Socket::disconnect(bool close) {
+  if (!client_) return;
+  auto* client = client_;
+  if (close) {
+    client->session().close("forced server close");
+    return;
+  }
+  std::string text = "41";
+  if (nsp_->name() != "/") text += nsp_->name() + ",";
+  client->send({net::make_text_wire(text)}, false);
+  client->remove(*this, "server namespace disconnect");
+}
+
+void Socket::drop_transport() {
+  if (client_) client_->session().drop("transport close");
+}
+
+void Socket::on_disconnect(const std::string& reason) {
+  if (!client_) return;
+  auto self = shared_from_this();
+  server_.remove_socket(*this);
+  client_ = nullptr;
+  for (auto& hook : nsp_->disconnect_hooks()) {
+    try {
+      hook(*this, reason);
+    } catch (...) {
+    }
+  }
+  auto acks = std::move(pending_acks_);
+  pending_acks_.clear();
+  for (auto& p : acks) p.cb(AckResult{false, "socket disconnected", {}, {}});
+}
+
+}  // namespace sb::sio

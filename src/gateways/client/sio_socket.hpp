@@ -1,0 +1,85 @@
+#pragma once
+// A client's connection to one namespace. Lives on its session's worker; call
+// its methods from handlers (which run there) or post to that worker.
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateways/client/sio_server.hpp"
+#include "gateways/client/sio_types.hpp"
+
+namespace sb::eio {
+class EioSession;
+struct Handshake;
+}  // namespace sb::eio
+
+namespace sb::sio {
+
+class SioClient;
+
+class Socket : public std::enable_shared_from_this<Socket> {
+ public:
+  Socket(SioServer& server, SioClient& client, const Namespace& nsp, std::string id,
+         boost::json::value auth, std::string user_id);
+  ~Socket();
+
+  const std::string& id() const { return id_; }
+  const std::string& user_id() const { return user_id_; }
+  bool authenticated() const { return !user_id_.empty(); }
+  const boost::json::value& auth() const { return auth_; }
+  const eio::Handshake& handshake() const;
+  const Namespace& nsp() const { return *nsp_; }
+  boost::json::object& data() { return data_; }
+  bool connected() const { return client_ != nullptr; }
+  unsigned worker_index() const;
+
+  void emit(std::string_view event, boost::json::array args = {},
+            std::vector<Bytes> attachments = {});
+  void emit_volatile(std::string_view event, boost::json::array args = {});
+  void emit_with_ack(std::string_view event, boost::json::array args,
+                     std::chrono::milliseconds timeout, AckCallback cb,
+                     std::vector<Bytes> attachments = {});
+  // Answers a client's event that asked for an acknowledgement (once).
+  void ack(Event& e, boost::json::array args = {}, std::vector<Bytes> attachments = {});
+
+  void join(const std::string& room);
+  void leave(const std::string& room);
+  const std::vector<std::string>& rooms() const { return rooms_; }
+  bool in_room(std::string_view room) const;
+
+  // The room, minus this socket (Socket.IO's socket.to(room)).
+  BroadcastOperator to(std::string room) const;
+  // The whole namespace, minus this socket (socket.broadcast).
+  BroadcastOperator broadcast() const;
+
+  // Leaves the namespace ("server namespace disconnect"); `close` ends the whole connection.
+  void disconnect(bool close = false);
+  // Cuts the transport without a goodbye (what a network drop looks like to the client).
+  void drop_transport();
+
+  // Internal: called by the client.
+  void send_wires(const std::vector<net::WirePtr>& wires, bool is_volatile = false);
+  void on_ack(uint64_t id, boost::json::array args, std::vector<Bytes> attachments);
+  void on_disconnect(const std::string& reason);
+  uint64_t mark = 0;  // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+
+ private:
+  struct PendingAck {
+    uint64_t id;
+    AckCallback cb;
+  };
+  SioServer& server_;
+  SioClient* client_;
+  const Namespace* nsp_;
+  std::string id_;
+  std::string user_id_;
+  boost::json::value auth_;
+  boost::json::object data_;
+  std::vector<std::string> rooms_;
+  std::vector<PendingAck> pending_acks_;
+  uint64_t next_ack_id_ = 0;
+};
+
+}  // namespace sb::sio

@@ -1,0 +1,252 @@
+#include "net/http_connection.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "net/worker.hpp"
+
+namespace sb::net {
+
+namespace http = boost::beast::http;
+using boost::asio::ip::tcp;
+
+static bool contains_token(std::string_view value, std::string_view token) {
+  // Comma-separated, case-insensitive token list ("keep-alive, Upgrade").
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    auto part = value.substr(0, comma);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+    if (part.size() == token.size()) {
+      bool eq = true;
+      for (size_t i = 0; i < part.size() && eq; ++i)
+        eq = std::tolower(static_cast<unsigned char>(part[i])) == token[i];
+      if (eq) return true;
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+static bool is_websocket_upgrade(const HttpRequest& req) {
+  return req.method == "GET" && contains_token(req.header("upgrade"), "websocket") &&
+         contains_token(req.header("connection"), "upgrade");
+}
+
+struct HttpConnection::Parser {
+  std::optional<http::request_parser<http::string_body>> p;
+  void reset(const HttpLimits& limits) {
+    p.emplace();
+    p->header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+    p->body_limit(limits.max_body_bytes);
+    p->eager(true);
+  }
+};
+
+HttpConnection::HttpConnection(Worker& worker, tcp::socket socket, const HttpLimits& limits,
+                               RequestHandler handler)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      limits_(limits),
+      handler_(std::move(handler)),
+      parser_(std::make_unique<Parser>()) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string();
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+}
+
+HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::start() {
+  parser_->reset(limits_);
+  last_activity_ms_ = TimingWheel::now_ms();
+  check_idle();
+  wait_readable();
+}
+
+void HttpConnection::check_idle() {
+  std::weak_ptr<HttpConnection> weak = weak_from_this();
+  worker_.wheel().schedule_in(limits_.idle_timeout_ms, [weak] {
+    auto self = weak.lock();
+    if (!self || self->state_ == State::Closed) return;
+    // A request still being read or a long-poll in progress counts as activity
+    // only while bytes keep coming; a pending response is the gateway's to end.
+    const uint64_t idle = TimingWheel::now_ms() - self->last_activity_ms_;
+    if (self->state_ == State::Reading && idle >= self->limits_.idle_timeout_ms) {
+      self->close();
+      return;
+    }
+    self->check_idle();
+  });
+}
+
+void HttpConnection::wait_readable() {
+  if (read_pending_ || state_ == State::Closed) return;
+  read_pending_ = true;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->read_pending_ = false;
+                       if (ec || self->state_ == State::Closed) return;
+                       self->on_readable();
+                     });
+}
+
+void HttpConnection::on_readable() {
+  auto& buf = worker_.read_buffer();
+  boost::system::error_code ec;
+  size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    wait_readable();
+    return;
+  }
+  if (ec || n == 0) {
+    // Peer closed or reset.
+    if (state_ == State::Waiting && abort_cb_) {
+      auto cb = std::move(abort_cb_);
+      abort_cb_ = nullptr;
+      cb();
+    }
+    close();
+    return;
+  }
+  last_activity_ms_ = TimingWheel::now_ms();
+  if (inbuf_.size() + n > limits_.max_header_bytes + limits_.max_body_bytes + 65536) {
+    close();
+    return;
+  }
+  inbuf_.append(reinterpret_cast<const char*>(buf.data()), n);
+  if (state_ == State::Reading) process_input();
+  if (state_ != State::Closed) wait_readable();
+}
+
+void HttpConnection::process_input() {
+  auto& p = *parser_->p;
+  while (!inbuf_.empty() && !p.is_done()) {
+    boost::system::error_code ec;
+    size_t used = p.put(boost::asio::buffer(inbuf_.data(), inbuf_.size()), ec);
+    inbuf_.erase(0, used);
+    if (ec == http::error::need_more) break;
+    if (ec) {
+      if (ec == http::error::body_limit)
+        reply_error(413, "Payload Too Large");
+      else if (ec == http::error::header_limit)
+        reply_error(431, "Request Header Fields Too Large");
+      else
+        reply_error(400, "Bad Request");
+      return;
+    }
+    if (used == 0) break;
+  }
+  if (!p.is_done()) return;
+
+  auto msg = p.release();
+  HttpRequest req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  if (!parse_target(req.target, req.path, req.query)) {
+    reply_error(400, "Bad Request");
+    return;
+  }
+  req.headers.reserve(8);
+  for (auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.keep_alive = msg.keep_alive();
+  req.upgrade_websocket = is_websocket_upgrade(req);
+  req.body = std::move(msg.body());
+  req.remote_address = remote_;
+  keep_alive_ = req.keep_alive;
+  state_ = State::Waiting;
+  handler_(shared_from_this(), std::move(req));
+}
+
+void HttpConnection::reply_error(int status, const char* message) {
+  const char* code = status == 413   ? "payload_too_large"
+                     : status == 431 ? "headers_too_large"
+                                     : "bad_request";
+  HttpResponse r = api_error(status, code, message);
+  r.close = true;
+  state_ = State::Waiting;
+  do_respond(std::move(r));
+}
+
+void HttpConnection::respond(HttpResponse response) {
+  worker_.dispatch([self = shared_from_this(), r = std::move(response)]() mutable {
+    self->do_respond(std::move(r));
+  });
+}
+
+void HttpConnection::on_abort(std::function<void()> cb) { abort_cb_ = std::move(cb); }
+
+void HttpConnection::do_respond(HttpResponse response) {
+  if (state_ != State::Waiting) return;  // connection gone or already answered
+  abort_cb_ = nullptr;
+  for (auto& h : extra_headers_) response.headers.push_back(std::move(h));
+  extra_headers_.clear();
+  close_after_write_ = response.close || !keep_alive_;
+  outbuf_ = serialize(response, !close_after_write_);
+  state_ = State::Writing;
+  boost::asio::async_write(socket_, boost::asio::buffer(outbuf_),
+                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                             if (ec) {
+                               self->close();
+                               return;
+                             }
+                             self->finish();
+                           });
+}
+
+void HttpConnection::finish() {
+  outbuf_.clear();
+  outbuf_.shrink_to_fit();
+  if (close_after_write_) {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    close();
+    return;
+  }
+  state_ = State::Reading;
+  last_activity_ms_ = TimingWheel::now_ms();
+  parser_->reset(limits_);
+  if (!inbuf_.empty()) process_input();
+  wait_readable();
+}
+
+void HttpConnection::write_and_close(std::string raw) {
+  outbuf_ = std::move(raw);
+  close_after_write_ = true;
+  state_ = State::Writing;
+  boost::asio::async_write(socket_, boost::asio::buffer(outbuf_),
+                           [self = shared_from_this()](const boost::system::error_code&, size_t) {
+                             boost::system::error_code ec;
+                             self->socket_.shutdown(tcp::socket::shutdown_send, ec);
+                             self->close();
+                           });
+}
+
+HttpConnection::Detached HttpConnection::detach() {
+  Detached d;
+  d.leftover = std::move(inbuf_);
+  boost::system::error_code ec;
+  d.fd = socket_.release(ec);
+  if (ec) d.fd = -1;
+  state_ = State::Closed;
+  abort_cb_ = nullptr;
+  return d;
+}
+
+void HttpConnection::close() {
+  if (state_ == State::Closed && !socket_.is_open()) return;
+  state_ = State::Closed;
+  abort_cb_ = nullptr;
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+}  // namespace sb::net

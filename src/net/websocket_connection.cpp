@@ -1,0 +1,259 @@
+#include "net/websocket_connection.hpp"
+
+#include <boost/asio/write.hpp>
+
+#include "net/worker.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace sb::net {
+
+using boost::asio::ip::tcp;
+
+WsConnection::WsConnection(Worker& worker, tcp::socket socket, const WsLimits& limits)
+    : worker_(worker), socket_(std::move(socket)), limits_(limits) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string();
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+}
+
+WsConnection::~WsConnection() = default;
+
+void WsConnection::start(std::string handshake) {
+  auto w = std::make_shared<Wire>();
+  w->bytes = std::move(handshake);
+  send(std::move(w));
+}
+
+void WsConnection::read(std::string leftover) {
+  if (!leftover.empty()) {
+    partial_ = std::move(leftover);
+    size_t used = 0;
+    if (!consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used)) return;
+    partial_.erase(0, used);
+  }
+  wait_readable();
+}
+
+void WsConnection::wait_readable() {
+  if (read_pending_ || state_ == State::Closed) return;
+  read_pending_ = true;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->read_pending_ = false;
+                       if (ec || self->state_ == State::Closed) return;
+                       self->on_readable();
+                     });
+}
+
+void WsConnection::on_readable() {
+  auto& buf = worker_.read_buffer();
+  boost::system::error_code ec;
+  size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    wait_readable();
+    return;
+  }
+  if (ec || n == 0) {
+    notify_closed("transport close");
+    shutdown_now();
+    return;
+  }
+  if (state_ == State::Closing) {  // draining until the peer closes
+    wait_readable();
+    return;
+  }
+  size_t used = 0;
+  if (partial_.empty()) {
+    // Common case: whole frames in the shared buffer, nothing kept afterwards.
+    if (!consume(buf.data(), n, used)) return;
+    if (used < n) partial_.assign(reinterpret_cast<const char*>(buf.data()) + used, n - used);
+  } else {
+    partial_.append(reinterpret_cast<const char*>(buf.data()), n);
+    if (!consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used)) return;
+    partial_.erase(0, used);
+    if (partial_.empty()) partial_.shrink_to_fit();  // give the memory back when idle
+  }
+  if (state_ != State::Closed) wait_readable();
+}
+
+// Parses and handles every complete frame in [data, data+size). Returns false
+// when the connection was closed while doing so.
+bool WsConnection::consume(uint8_t* data, size_t size, size_t& used) {
+  used = 0;
+  while (state_ == State::Open) {
+    ws::FrameHeader h;
+    auto r = ws::parse_header(data + used, size - used, limits_.max_message_bytes, h);
+    if (r == ws::ParseResult::NeedMore) return true;
+    if (r != ws::ParseResult::Ok) {
+      fail(r == ws::ParseResult::TooLarge ? ws::kCloseTooBig : ws::kCloseProtocolError,
+           "parse error");
+      return false;
+    }
+    if (size - used < h.header_length + h.payload_length) return true;
+    uint8_t* payload = data + used + h.header_length;
+    const size_t len = static_cast<size_t>(h.payload_length);
+    ws::unmask(payload, len, h.mask, 0);
+    used += h.header_length + len;
+    handle_frame(static_cast<uint8_t>(h.opcode), h.fin, payload, len);
+  }
+  return state_ != State::Closed;
+}
+
+void WsConnection::handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t len) {
+  const auto op = static_cast<ws::Opcode>(opcode);
+  std::string_view data(reinterpret_cast<const char*>(payload), len);
+  switch (op) {
+    case ws::Opcode::Ping: {
+      auto w = std::make_shared<Wire>();
+      ws::append_frame(w->bytes, ws::Opcode::Pong, data);
+      send(std::move(w));
+      return;
+    }
+    case ws::Opcode::Pong:
+      return;
+    case ws::Opcode::Close: {
+      uint16_t code = ws::kCloseNormal;
+      if (len >= 2) code = static_cast<uint16_t>((payload[0] << 8) | payload[1]);
+      if (len == 1) code = ws::kCloseProtocolError;
+      close(code == ws::kCloseProtocolError ? code : ws::kCloseNormal, {}, "transport close");
+      return;
+    }
+    case ws::Opcode::Text:
+    case ws::Opcode::Binary:
+      if (in_message_) {
+        fail(ws::kCloseProtocolError, "parse error");
+        return;
+      }
+      if (fin) {
+        if (op == ws::Opcode::Text && !ws::valid_utf8(data)) {
+          fail(ws::kCloseInvalidData, "parse error");
+          return;
+        }
+        if (handler_) handler_->on_ws_message(op == ws::Opcode::Binary, data);
+        return;
+      }
+      in_message_ = true;
+      message_opcode_ = opcode;
+      message_.assign(data);
+      return;
+    case ws::Opcode::Continuation:
+      if (!in_message_) {
+        fail(ws::kCloseProtocolError, "parse error");
+        return;
+      }
+      if (message_.size() + len > limits_.max_message_bytes) {
+        fail(ws::kCloseTooBig, "parse error");
+        return;
+      }
+      message_.append(data);
+      if (!fin) return;
+      in_message_ = false;
+      {
+        std::string msg;
+        msg.swap(message_);
+        const bool binary = message_opcode_ == static_cast<uint8_t>(ws::Opcode::Binary);
+        if (!binary && !ws::valid_utf8(msg)) {
+          fail(ws::kCloseInvalidData, "parse error");
+          return;
+        }
+        if (handler_) handler_->on_ws_message(binary, msg);
+      }
+      return;
+  }
+}
+
+void WsConnection::fail(uint16_t code, const char* reason) { close(code, {}, reason); }
+
+void WsConnection::notify_closed(const char* reason) {
+  if (auto* h = handler_) {
+    handler_ = nullptr;
+    h->on_ws_closed(reason);
+  }
+}
+
+void WsConnection::send(WirePtr wire) {
+  if (state_ != State::Open) return;
+  queue_bytes_ += wire->bytes.size();
+  queue_.push_back(std::move(wire));
+  if (queue_bytes_ > limits_.max_outbound_bytes) {
+    // Slow consumer: it cannot keep up, so it goes rather than growing our memory.
+    // Deferred: the caller may be iterating over a room that this would change.
+    queue_.clear();
+    queue_bytes_ = 0;
+    state_ = State::Closing;
+    worker_.post([self = shared_from_this()] {
+      self->notify_closed("slow consumer");
+      self->shutdown_now();
+    });
+    return;
+  }
+  schedule_flush();
+}
+
+void WsConnection::schedule_flush() {
+  if (flush_scheduled_ || writing_) return;
+  flush_scheduled_ = true;
+  worker_.post([self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void WsConnection::flush() {
+  if (writing_ || state_ == State::Closed) return;
+  if (queue_.empty()) {
+    if (close_after_flush_) shutdown_now();
+    return;
+  }
+  inflight_.swap(queue_);
+  queue_bytes_ = 0;
+  gather_.clear();
+  for (auto& w : inflight_) gather_.emplace_back(w->bytes.data(), w->bytes.size());
+  writing_ = true;
+  boost::asio::async_write(socket_, gather_,
+                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                             self->writing_ = false;
+                             self->inflight_.clear();
+                             if (ec) {
+                               self->notify_closed("transport error");
+                               self->shutdown_now();
+                               return;
+                             }
+                             self->flush();
+                           });
+}
+
+void WsConnection::close(uint16_t code, std::string_view reason_text, const char* reason) {
+  if (state_ != State::Open) return;
+  auto w = std::make_shared<Wire>();
+  ws::append_frame(w->bytes, ws::Opcode::Close, ws::close_payload(code, reason_text));
+  send(std::move(w));
+  state_ = State::Closing;
+  close_after_flush_ = true;
+  notify_closed(reason);
+  schedule_flush();
+  // Do not wait forever for a peer that never reads.
+  std::weak_ptr<WsConnection> weak = weak_from_this();
+  worker_.wheel().schedule_in(5000, [weak] {
+    if (auto self = weak.lock()) self->shutdown_now();
+  });
+}
+
+void WsConnection::abort(const char* reason) {
+  notify_closed(reason);
+  shutdown_now();
+}
+
+void WsConnection::shutdown_now() {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  queue_.clear();
+  queue_bytes_ = 0;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+}  // namespace sb::net

@@ -1,0 +1,92 @@
+#pragma once
+// A WebSocket connection framed by hand over the raw socket: no read buffer is
+// held while idle (reads go into the worker's buffer; only a partial frame is
+// kept), and writes are corked into one gather write per loop iteration.
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/wire.hpp"
+
+namespace sb::net {
+
+class Worker;
+
+class WsHandler {
+ public:
+  virtual ~WsHandler() = default;
+  virtual void on_ws_message(bool binary, std::string_view data) = 0;
+  // The connection is gone (peer close, error, protocol violation, or our close).
+  virtual void on_ws_closed(const char* reason) = 0;
+};
+
+struct WsLimits {
+  uint64_t max_message_bytes = 1000000;
+  uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // queued and unsent; beyond it: disconnect
+};
+
+class WsConnection : public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const WsLimits& limits);
+  ~WsConnection();
+
+  // Queues `handshake` (the 101 response) as the very first bytes out.
+  void start(std::string handshake);
+  // Processes bytes read with the upgrade request, then reads from the socket.
+  void read(std::string leftover);
+
+  // The handler must outlive its registration; set nullptr before it goes away.
+  void set_handler(WsHandler* h) { handler_ = h; }
+
+  // Queue a frame; flushed at the end of this loop iteration. Owner worker only.
+  void send(WirePtr wire);
+  void send_text(std::string_view eio_packet) { send(make_text_wire(eio_packet)); }
+  // True when the outbound queue is empty (used to drop volatile packets).
+  bool writable() const { return queue_bytes_ == 0 && !writing_; }
+
+  // Sends a close frame after what is queued, then closes. The handler is told
+  // `reason` right away.
+  void close(uint16_t code, std::string_view reason_text, const char* reason);
+  // Closes the socket now without a close frame (simulated network drop).
+  void abort(const char* reason);
+
+  bool open() const { return state_ == State::Open; }
+  Worker& worker() { return worker_; }
+  const std::string& remote_address() const { return remote_; }
+
+ private:
+  enum class State { Open, Closing, Closed };
+
+  void wait_readable();
+  void on_readable();
+  bool consume(uint8_t* data, size_t size, size_t& used);
+  void handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t len);
+  void fail(uint16_t code, const char* reason);
+  void notify_closed(const char* reason);
+  void schedule_flush();
+  void flush();
+  void shutdown_now();
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  WsLimits limits_;
+  WsHandler* handler_ = nullptr;
+  std::string partial_;  // incomplete frame bytes
+  std::string message_;  // fragments of a message in progress
+  uint8_t message_opcode_ = 0;
+  bool in_message_ = false;
+  std::vector<WirePtr> queue_;
+  std::vector<WirePtr> inflight_;
+  std::vector<boost::asio::const_buffer> gather_;
+  uint64_t queue_bytes_ = 0;
+  std::string remote_;
+  State state_ = State::Open;
+  bool writing_ = false;
+  bool flush_scheduled_ = false;
+  bool read_pending_ = false;
+  bool close_after_flush_ = false;
+};
+
+}  // namespace sb::net

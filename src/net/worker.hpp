@@ -1,0 +1,65 @@
+#pragma once
+// A worker: one thread, one event loop, one timing wheel, one read buffer.
+// Every connection belongs to exactly one worker for life; other threads talk
+// to a worker only by posting to it.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "net/timing_wheel.hpp"
+
+namespace sb::net {
+
+class Worker {
+ public:
+  explicit Worker(unsigned index, uint32_t tick_ms = 10);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  unsigned index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+  TimingWheel& wheel() { return wheel_; }
+
+  // Shared scratch buffer for reads: valid only until the handler returns.
+  std::vector<uint8_t>& read_buffer() { return read_buffer_; }
+
+  bool in_this_thread() const { return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed); }
+
+  template <class F>
+  void post(F&& f) {
+    boost::asio::post(io_, std::forward<F>(f));
+  }
+  // Runs `f` now when already on this worker's thread, else posts it.
+  template <class F>
+  void dispatch(F&& f) {
+    if (in_this_thread())
+      f();
+    else
+      post(std::forward<F>(f));
+  }
+
+  void start();  // spawns the thread
+  void stop();   // stops the loop (from any thread)
+  void join();
+  // Runs the loop on the calling thread (tests).
+  void run_here();
+
+ private:
+  void arm_tick();
+
+  unsigned index_;
+  boost::asio::io_context io_{1};
+  TimingWheel wheel_;
+  boost::asio::steady_timer tick_timer_;
+  std::vector<uint8_t> read_buffer_;
+  std::thread thread_;
+  std::atomic<std::thread::id> thread_id_{};
+};
+
+}  // namespace sb::net
