@@ -1,1 +1,68 @@
-int main() { return 0; }
+// The switchboard binary: the library plus a config-driven main.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "app/config.hpp"
+#include "app/gateway_module.hpp"
+#include "app/logging.hpp"
+
+extern char** environ;
+
+static std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+int main(int argc, char** argv) {
+  sb::CliOptions opts;
+  int exit_code = 0;
+  if (!sb::parse_cli(argc, argv, opts, exit_code)) return exit_code;
+
+  sb::Config config;
+  try {
+    config = sb::load_config(opts, environment());
+  } catch (const sb::ConfigError& e) {
+    std::cerr << "switchboard: invalid config: " << e.what() << "\n";
+    return 2;
+  }
+  if (opts.print_config) {
+    std::cout << sb::to_toml(config);
+    return 0;
+  }
+  sb::setup_logging(config.log.level, config.log.format);
+
+  // Signals are taken by one thread with sigwait, so no handler runs inside a worker.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    sb::GatewayModule module(std::move(config));
+    module.start();
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    module.stop();
+  } catch (const sb::ConfigError& e) {
+    std::cerr << "switchboard: invalid config: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("switchboard: {}", e.what());
+    return 1;
+  }
+  return 0;
+}
