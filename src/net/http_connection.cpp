@@ -208,7 +208,7 @@ void HttpConnection::finish() {
   if (close_after_write_) {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
-    close();
+    drain();
     return;
   }
   state_ = State::Reading;
@@ -216,6 +216,39 @@ void HttpConnection::finish() {
   parser_->reset(limits_);
   if (!inbuf_.empty()) process_input();
   wait_readable();
+}
+
+// After an error reply the peer may still be sending (an oversized body).
+// Closing with unread bytes would reset the connection and lose our reply, so
+// read and discard for a bounded time and amount, then close.
+void HttpConnection::drain() {
+  state_ = State::Draining;
+  inbuf_.clear();
+  inbuf_.shrink_to_fit();
+  drain_deadline_ms_ = TimingWheel::now_ms() + 2000;
+  drain_budget_ = 64ull * 1024 * 1024;
+  std::weak_ptr<HttpConnection> weak = weak_from_this();
+  worker_.wheel().schedule_at(drain_deadline_ms_, [weak] {
+    if (auto self = weak.lock(); self && self->state_ == State::Draining) self->close();
+  });
+  drain_step();
+}
+
+void HttpConnection::drain_step() {
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (self->state_ != State::Draining) return;
+                       if (ec) return self->close();
+                       boost::system::error_code rec;
+                       size_t n = self->socket_.read_some(
+                           boost::asio::buffer(self->worker_.read_buffer()), rec);
+                       if (rec == boost::asio::error::would_block) return self->drain_step();
+                       if (rec || n == 0 || n >= self->drain_budget_ ||
+                           TimingWheel::now_ms() > self->drain_deadline_ms_)
+                         return self->close();
+                       self->drain_budget_ -= n;
+                       self->drain_step();
+                     });
 }
 
 void HttpConnection::write_and_close(std::string raw) {

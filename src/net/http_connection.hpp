@@ -60,7 +60,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   const std::string& remote_address() const { return remote_; }
 
  private:
-  enum class State { Reading, Waiting, Writing, Closed };
+  enum class State { Reading, Waiting, Writing, Draining, Closed };
   struct Parser;
 
   void wait_readable();
@@ -71,6 +71,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void finish();
   void close();
   void check_idle();
+  void drain();
+  void drain_step();
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
@@ -87,6 +89,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool close_after_write_ = false;
   bool read_pending_ = false;
   uint64_t last_activity_ms_ = 0;
+  uint64_t drain_deadline_ms_ = 0;
+  uint64_t drain_budget_ = 0;
 };
 
 }  // namespace sb::net
