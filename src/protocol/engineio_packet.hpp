@@ -27,6 +27,7 @@ enum class DecodeError : uint8_t {
 DecodeError decode_packet(std::string_view text, Packet& out);
 
 // A polling POST body: packets joined by '\x1e'. Stops at the first bad record.
+// `out` is cleared first; an empty record (e.g. a trailing '\x1e') is Empty.
 DecodeError decode_payload(std::string_view body, std::vector<Packet>& out,
                            size_t max_packets = 1024);
 

@@ -1,7 +1,9 @@
 #include "protocol/socketio_packet.hpp"
 
-#include <boost/json/parse.hpp>
+#include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse_options.hpp>
+#include <boost/json/value_stack.hpp>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -11,9 +13,13 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-bool is_binary(PacketType t) { return t == PacketType::BinaryEvent || t == PacketType::BinaryAck; }
+bool is_binary(PacketType t) {
+  return t == PacketType::BinaryEvent || t == PacketType::BinaryAck;
+}
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
@@ -92,13 +98,27 @@ void append_string(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -107,6 +127,97 @@ void append_string(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+// Boost.JSON 1.81 converts decimals with a fast path that is off by an ulp or more for
+// ~10% of 17-digit doubles (e.g. 238.20188140736326), so forwarded numbers would drift.
+// This handler mirrors json::parser's but redoes doubles with the correctly rounded
+// std::from_chars on the number's own text.
+struct PreciseHandler {
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack st;
+  bool number_split = false;  // number text arrived in parts (not with one complete write)
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    st.push_object(n);
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    st.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    st.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    st.push_string(s);
+    return true;
+  }
+  bool on_number_part(json::string_view, json::error_code&) {
+    number_split = true;
+    return true;
+  }
+  bool on_int64(int64_t i, json::string_view, json::error_code&) {
+    number_split = false;
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(uint64_t u, json::string_view, json::error_code&) {
+    number_split = false;
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, json::string_view s, json::error_code&) {
+    if (!number_split) {
+      double precise = 0;
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), precise);
+      // Out of range keeps Boost's value (inf or 0), as JSON.parse gives.
+      if (r.ec == std::errc{} && r.ptr == s.data() + s.size()) d = precise;
+    }
+    number_split = false;
+    st.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    st.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+// One complete JSON text; trailing non-whitespace is an error.
+bool parse_json(std::string_view text, size_t max_depth, json::value& out) {
+  json::parse_options opts;
+  opts.max_depth = max_depth;
+  json::basic_parser<PreciseHandler> parser(opts);
+  parser.handler().st.reset();
+  json::error_code ec;
+  const size_t n = parser.write_some(false, text.data(), text.size(), ec);
+  if (ec || n != text.size() || !parser.done()) return false;
+  out = parser.handler().st.release();
+  return true;
 }
 
 void append_type_prefix(std::string& out, PacketType type, std::string_view nsp,
@@ -137,23 +248,21 @@ int64_t placeholder_num(const json::object& o) {
   return -2;
 }
 
-bool collect_placeholders(const json::value& v, std::vector<bool>& seen, uint32_t& found) {
+// Memory stays proportional to the placeholders present, whatever `expected` says.
+bool collect_placeholders(const json::value& v, uint32_t expected, std::vector<uint32_t>& nums) {
   if (const auto* arr = v.if_array()) {
     for (const auto& e : *arr)
-      if (!collect_placeholders(e, seen, found)) return false;
+      if (!collect_placeholders(e, expected, nums)) return false;
   } else if (const auto* obj = v.if_object()) {
     const int64_t num = placeholder_num(*obj);
     if (num == -2) return false;
     if (num >= 0) {
-      if (static_cast<uint64_t>(num) >= seen.size() || seen[static_cast<size_t>(num)]) {
-        return false;
-      }
-      seen[static_cast<size_t>(num)] = true;
-      ++found;
+      if (num >= int64_t{expected} || nums.size() >= expected) return false;
+      nums.push_back(static_cast<uint32_t>(num));
       return true;
     }
     for (const auto& kv : *obj)
-      if (!collect_placeholders(kv.value(), seen, found)) return false;
+      if (!collect_placeholders(kv.value(), expected, nums)) return false;
   }
   return true;
 }
@@ -185,15 +294,24 @@ bool payload_valid(PacketType type, const json::value& data, bool has_data,
 
 const char* to_string(DecodeError e) {
   switch (e) {
-    case DecodeError::None: return "ok";
-    case DecodeError::Empty: return "empty packet";
-    case DecodeError::UnknownType: return "unknown packet type";
-    case DecodeError::BadAttachments: return "invalid attachment count";
-    case DecodeError::BadNamespace: return "invalid namespace";
-    case DecodeError::BadAckId: return "invalid ack id";
-    case DecodeError::BadJson: return "invalid JSON";
-    case DecodeError::BadPayload: return "invalid payload for packet type";
-    case DecodeError::ReservedEvent: return "reserved event name";
+    case DecodeError::None:
+      return "ok";
+    case DecodeError::Empty:
+      return "empty packet";
+    case DecodeError::UnknownType:
+      return "unknown packet type";
+    case DecodeError::BadAttachments:
+      return "invalid attachment count";
+    case DecodeError::BadNamespace:
+      return "invalid namespace";
+    case DecodeError::BadAckId:
+      return "invalid ack id";
+    case DecodeError::BadJson:
+      return "invalid JSON";
+    case DecodeError::BadPayload:
+      return "invalid payload for packet type";
+    case DecodeError::ReservedEvent:
+      return "reserved event name";
   }
   return "unknown error";
 }
@@ -254,11 +372,7 @@ DecodeError decode(std::string_view text, Packet& out, const Limits& limits) {
   json::value data;
   const bool has_data = i < text.size();
   if (has_data) {
-    json::parse_options opts;
-    opts.max_depth = limits.max_json_depth;
-    json::error_code ec;
-    data = json::parse(text.substr(i), ec, {}, opts);
-    if (ec) return DecodeError::BadJson;
+    if (!parse_json(text.substr(i), limits.max_json_depth, data)) return DecodeError::BadJson;
   }
   if (!payload_valid(type, data, has_data, id)) return DecodeError::BadPayload;
   if (type == PacketType::Event || type == PacketType::BinaryEvent) {
@@ -288,9 +402,11 @@ void encode_raw(PacketType type, std::string_view nsp, std::optional<uint64_t> i
 }
 
 bool placeholders_valid(const json::value& v, uint32_t expected) {
-  std::vector<bool> seen(expected, false);
-  uint32_t found = 0;
-  return collect_placeholders(v, seen, found) && found == expected;
+  std::vector<uint32_t> nums;
+  if (!collect_placeholders(v, expected, nums) || nums.size() != expected) return false;
+  // `expected` values all below `expected`: distinct exactly when they are 0..expected-1.
+  std::sort(nums.begin(), nums.end());
+  return std::adjacent_find(nums.begin(), nums.end()) == nums.end();
 }
 
 std::string to_json(const json::value& v) {
@@ -301,12 +417,24 @@ std::string to_json(const json::value& v) {
 
 void append_json(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: append_int(out, v.get_int64()); break;
-    case json::kind::uint64: append_uint(out, v.get_uint64()); break;
-    case json::kind::double_: append_double(out, v.get_double()); break;
-    case json::kind::string: append_string(out, v.get_string()); break;
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      append_int(out, v.get_int64());
+      break;
+    case json::kind::uint64:
+      append_uint(out, v.get_uint64());
+      break;
+    case json::kind::double_:
+      append_double(out, v.get_double());
+      break;
+    case json::kind::string:
+      append_string(out, v.get_string());
+      break;
     case json::kind::array: {
       out += '[';
       bool first = true;

@@ -50,7 +50,8 @@ enum class DecodeError : uint8_t {
 
 const char* to_string(DecodeError e);
 
-// Decodes and validates one packet (text after the Engine.IO '4').
+// Decodes and validates one packet (text after the Engine.IO '4'). `out` is written only on
+// success. Placeholders are not matched against `attachments` here: see placeholders_valid.
 DecodeError decode(std::string_view text, Packet& out, const Limits& limits = {});
 
 // Appends "<type>[<n>-][<nsp>,][<id>][<json>]" (no Engine.IO prefix).

@@ -7,12 +7,13 @@
 namespace sb::ws {
 namespace {
 
-bool known_opcode(uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
+bool known_opcode(uint8_t op) {
+  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
 
 }  // namespace
 
-ParseResult parse_header(const uint8_t* data, size_t size, uint64_t max_payload,
-                         FrameHeader& out) {
+ParseResult parse_header(const uint8_t* data, size_t size, uint64_t max_payload, FrameHeader& out) {
   if (size < 2) return ParseResult::NeedMore;
   const uint8_t b0 = data[0];
   const uint8_t b1 = data[1];

@@ -85,8 +85,11 @@ TEST(EioPacket, Errors) {
   EXPECT_EQ(sb::eio::decode_packet("B", p), DecodeError::UnknownType);
   EXPECT_EQ(sb::eio::decode_packet(" 4", p), DecodeError::UnknownType);
   EXPECT_EQ(sb::eio::decode_packet("\x1e", p), DecodeError::UnknownType);
-  EXPECT_EQ(sb::eio::decode_packet("bAQI", p), DecodeError::None);
-  EXPECT_EQ(sb::eio::decode_packet("bAQ", p), DecodeError::BadBase64);
+  EXPECT_EQ(sb::eio::decode_packet("bAQID", p), DecodeError::None);
+  EXPECT_EQ(p.data, "\x01\x02\x03"s);
+  EXPECT_EQ(sb::eio::decode_packet("bAQI", p), DecodeError::BadBase64);  // unpadded
+  EXPECT_EQ(sb::eio::decode_packet("bAQIDBA", p), DecodeError::BadBase64);
+  EXPECT_EQ(sb::eio::decode_packet("bAQIDBA=", p), DecodeError::BadBase64);
   EXPECT_EQ(sb::eio::decode_packet("b!!!!", p), DecodeError::BadBase64);
 }
 
@@ -107,8 +110,13 @@ TEST(EioPacket, EncodesPackets) {
 
 TEST(EioBase64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (auto [plain, enc] : vectors) {
     EXPECT_EQ(sb::eio::base64_encode(plain), enc);
@@ -136,8 +144,8 @@ TEST(EioBase64, AllByteValuesAndAlphabet) {
 
 TEST(EioBase64, RejectsInvalid) {
   std::string out;
-  for (const char* bad : {"A", "AB", "ABC", "ABCDE", "AB=C", "A===", "====", "=AAA", "AB==AB==",
-                          "AB=", "Zm9v\n", " Zm9v", "Zm9-", "Zm9_", "Zm 9", "Zg==="}) {
+  for (const char* bad : {"A", "AB", "ABC", "ABCDE", "AB=C", "A===", "====", "=AAA",
+                          "AB==AB==", "AB=", "Zm9v\n", " Zm9v", "Zm9-", "Zm9_", "Zm 9", "Zg==="}) {
     EXPECT_FALSE(sb::eio::base64_decode(bad, out)) << bad;
   }
   EXPECT_FALSE(sb::eio::base64_decode("Zm\0v"s, out));
@@ -211,7 +219,8 @@ TEST(EioPayload, Errors) {
 
 TEST(EioPayload, PacketLimit) {
   std::string body;
-  for (int i = 0; i < 4; ++i) sb::eio::append_payload_packet(body, Packet{PacketType::Ping, false, ""});
+  for (int i = 0; i < 4; ++i)
+    sb::eio::append_payload_packet(body, Packet{PacketType::Ping, false, ""});
   std::vector<Packet> v;
   EXPECT_EQ(sb::eio::decode_payload(body, v, 4), DecodeError::None);
   EXPECT_EQ(v.size(), 4u);
@@ -219,7 +228,8 @@ TEST(EioPayload, PacketLimit) {
   EXPECT_EQ(sb::eio::decode_payload(body, v, 1), DecodeError::TooManyPackets);
 
   std::string big;
-  for (int i = 0; i < 1025; ++i) sb::eio::append_payload_packet(big, Packet{PacketType::Noop, false, ""});
+  for (int i = 0; i < 1025; ++i)
+    sb::eio::append_payload_packet(big, Packet{PacketType::Noop, false, ""});
   EXPECT_EQ(sb::eio::decode_payload(big, v), DecodeError::TooManyPackets);
 }
 
@@ -229,14 +239,16 @@ TEST(EioPayload, EncodesWithSeparators) {
   EXPECT_EQ(out, "4hello");
   sb::eio::append_payload_packet(out, Packet{PacketType::Ping, false, ""});
   sb::eio::append_payload_packet(out, Packet{PacketType::Message, false, "world"});
-  EXPECT_EQ(out, "4hello\x1e"
-                 "2\x1e"
-                 "4world");
+  EXPECT_EQ(out,
+            "4hello\x1e"
+            "2\x1e"
+            "4world");
   sb::eio::append_payload_packet(out, Packet{PacketType::Message, true, "\x01\x02\x03\x04"s});
-  EXPECT_EQ(out, "4hello\x1e"
-                 "2\x1e"
-                 "4world\x1e"
-                 "bAQIDBA==");
+  EXPECT_EQ(out,
+            "4hello\x1e"
+            "2\x1e"
+            "4world\x1e"
+            "bAQIDBA==");
 }
 
 TEST(EioFuzz, Base64RoundTrip) {

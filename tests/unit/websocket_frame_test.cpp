@@ -45,7 +45,9 @@ Bytes client_frame(uint8_t b0, std::string_view payload, const uint8_t mask[4]) 
   return out;
 }
 
-std::string str(const uint8_t* p, size_t n) { return std::string(reinterpret_cast<const char*>(p), n); }
+std::string str(const uint8_t* p, size_t n) {
+  return std::string(reinterpret_cast<const char*>(p), n);
+}
 
 }  // namespace
 
@@ -69,11 +71,10 @@ TEST(WsParse, Rfc6455MaskedHello) {
 
 TEST(WsParse, AllOpcodes) {
   const uint8_t mask[4] = {1, 2, 3, 4};
-  for (Opcode op : {Opcode::Continuation, Opcode::Text, Opcode::Binary, Opcode::Close,
-                    Opcode::Ping, Opcode::Pong}) {
+  for (Opcode op : {Opcode::Continuation, Opcode::Text, Opcode::Binary, Opcode::Close, Opcode::Ping,
+                    Opcode::Pong}) {
     FrameHeader h;
-    ASSERT_EQ(parse(client_frame(0x80 | static_cast<uint8_t>(op), "ab", mask), h),
-              ParseResult::Ok);
+    ASSERT_EQ(parse(client_frame(0x80 | static_cast<uint8_t>(op), "ab", mask), h), ParseResult::Ok);
     EXPECT_EQ(h.opcode, op);
   }
 }
@@ -331,8 +332,9 @@ TEST(WsWrite, ServerFrameParsesBackOnceMasked) {
 TEST(WsWrite, ClosePayload) {
   EXPECT_EQ(sb::ws::close_payload(sb::ws::kCloseNormal, ""), "\x03\xe8"s);
   EXPECT_EQ(sb::ws::close_payload(sb::ws::kCloseTooBig, "too big"), "\x03\xf1too big"s);
-  EXPECT_EQ(sb::ws::close_payload(sb::ws::kCloseProtocolError, "x"), "\x03\xea"
-                                                                      "x"s);
+  EXPECT_EQ(sb::ws::close_payload(sb::ws::kCloseProtocolError, "x"),
+            "\x03\xea"
+            "x"s);
   EXPECT_EQ(sb::ws::close_payload(4000, ""), "\x0f\xa0"s);
 }
 
@@ -351,7 +353,13 @@ TEST(WsAccept, Rfc6455Vector) {
 
 TEST(WsUtf8, Valid) {
   for (const std::string& s : {
-           ""s, "hello"s, "héllo"s, "✓"s, "😀"s, "\0"s, "\x7f"s,
+           ""s,
+           "hello"s,
+           "héllo"s,
+           "✓"s,
+           "😀"s,
+           "\0"s,
+           "\x7f"s,
            "\xc2\x80"s,          // U+0080, smallest 2-byte
            "\xdf\xbf"s,          // U+07FF
            "\xe0\xa0\x80"s,      // U+0800, smallest 3-byte
@@ -361,7 +369,8 @@ TEST(WsUtf8, Valid) {
            "\xef\xbb\xbf"s,      // BOM
            "\xf0\x90\x80\x80"s,  // U+10000, smallest 4-byte
            "\xf4\x8f\xbf\xbf"s,  // U+10FFFF, largest
-           "κόσμε"s, "abcdefghijklmnopqrstuvwxyz0123456789 and then é"s,
+           "κόσμε"s,
+           "abcdefghijklmnopqrstuvwxyz0123456789 and then é"s,
        }) {
     EXPECT_TRUE(sb::ws::valid_utf8(s)) << s;
   }
@@ -369,22 +378,23 @@ TEST(WsUtf8, Valid) {
 
 TEST(WsUtf8, Invalid) {
   for (const std::string& s : {
-           "\x80"s,              // lone continuation
-           "\xbf"s,              //
-           "a\x80"s,             //
-           "\xc0\x80"s,          // overlong NUL
-           "\xc1\xbf"s,          // overlong
-           "\xe0\x80\x80"s,      // overlong 3-byte
-           "\xe0\x9f\xbf"s,      // overlong U+07FF
-           "\xf0\x80\x80\x80"s,  // overlong 4-byte
-           "\xf0\x8f\xbf\xbf"s,  // overlong U+FFFF
-           "\xed\xa0\x80"s,      // U+D800 surrogate
-           "\xed\xbf\xbf"s,      // U+DFFF surrogate
+           "\x80"s,                      // lone continuation
+           "\xbf"s,                      //
+           "a\x80"s,                     //
+           "\xc0\x80"s,                  // overlong NUL
+           "\xc1\xbf"s,                  // overlong
+           "\xe0\x80\x80"s,              // overlong 3-byte
+           "\xe0\x9f\xbf"s,              // overlong U+07FF
+           "\xf0\x80\x80\x80"s,          // overlong 4-byte
+           "\xf0\x8f\xbf\xbf"s,          // overlong U+FFFF
+           "\xed\xa0\x80"s,              // U+D800 surrogate
+           "\xed\xbf\xbf"s,              // U+DFFF surrogate
            "\xed\xa0\x80\xed\xb0\x80"s,  // surrogate pair (CESU-8)
-           "\xf4\x90\x80\x80"s,  // U+110000
-           "\xf5\x80\x80\x80"s,  // F5 lead
+           "\xf4\x90\x80\x80"s,          // U+110000
+           "\xf5\x80\x80\x80"s,          // F5 lead
            "\xf8\x88\x80\x80\x80"s,      // 5-byte form
-           "\xfe"s, "\xff"s,             //
+           "\xfe"s,
+           "\xff"s,              //
            "\xc2"s,              // truncated 2-byte
            "\xe2\x9c"s,          // truncated 3-byte
            "\xf0\x9f\x98"s,      // truncated 4-byte
@@ -409,11 +419,16 @@ TEST(WsUtf8, AgreesWithReferenceDecoder) {
       const auto c = static_cast<uint8_t>(s[i]);
       size_t len;
       uint32_t cp;
-      if (c < 0x80) len = 1, cp = c;
-      else if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-      else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-      else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-      else return false;
+      if (c < 0x80)
+        len = 1, cp = c;
+      else if ((c & 0xE0) == 0xC0)
+        len = 2, cp = c & 0x1F;
+      else if ((c & 0xF0) == 0xE0)
+        len = 3, cp = c & 0x0F;
+      else if ((c & 0xF8) == 0xF0)
+        len = 4, cp = c & 0x07;
+      else
+        return false;
       if (s.size() - i < len) return false;
       for (size_t k = 1; k < len; ++k) {
         const auto cc = static_cast<uint8_t>(s[i + k]);

@@ -69,6 +69,7 @@ void SioClient::on_message(std::string_view text) {
     return fail("parse error");
   }
   if (p.attachments > 0) {
+    if (!placeholders_valid(p.data, p.attachments)) return fail("parse error");
     pending_ = std::move(p);
     pending_attachments_.clear();
     pending_attachments_.reserve(pending_.attachments);
