@@ -8,7 +8,7 @@ using sb::net::TimingWheel;
 
 TEST(TimingWheel, FiresInDueOrderAndOnlyWhenDue) {
   TimingWheel w(10, 8);
-  const uint64_t t0 = TimingWheel::now_ms();
+  const uint64_t t0 = TimingWheel::now_ms() / 10 * 10;  // tick-aligned
   std::vector<int> fired;
   w.schedule_at(t0 + 30, [&] { fired.push_back(3); });
   w.schedule_at(t0 + 10, [&] { fired.push_back(1); });
@@ -24,7 +24,7 @@ TEST(TimingWheel, FiresInDueOrderAndOnlyWhenDue) {
 
 TEST(TimingWheel, EntriesBeyondOneTurnWaitForTheirTime) {
   TimingWheel w(10, 4);  // one turn = 40 ms
-  const uint64_t t0 = TimingWheel::now_ms();
+  const uint64_t t0 = TimingWheel::now_ms() / 10 * 10;  // tick-aligned
   int fired = 0;
   w.schedule_at(t0 + 150, [&] { ++fired; });
   w.advance(t0 + 60);
@@ -36,7 +36,7 @@ TEST(TimingWheel, EntriesBeyondOneTurnWaitForTheirTime) {
 
 TEST(TimingWheel, CallbacksMayReschedule) {
   TimingWheel w(10, 16);
-  const uint64_t t0 = TimingWheel::now_ms();
+  const uint64_t t0 = TimingWheel::now_ms() / 10 * 10;  // tick-aligned
   int count = 0;
   std::function<void()> again = [&] {
     if (++count < 3) w.schedule_at(TimingWheel::now_ms(), again);
@@ -48,7 +48,7 @@ TEST(TimingWheel, CallbacksMayReschedule) {
 
 TEST(TimingWheel, PastDeadlineFiresOnNextTick) {
   TimingWheel w(10, 16);
-  const uint64_t t0 = TimingWheel::now_ms();
+  const uint64_t t0 = TimingWheel::now_ms() / 10 * 10;  // tick-aligned
   w.advance(t0 + 100);
   bool fired = false;
   w.schedule_at(t0, [&] { fired = true; });
