@@ -129,16 +129,19 @@ describe("reconnection", () => {
   it("reconnects after the server drops the transport", async () => {
     for (const transports of [["websocket"], ["polling"]]) {
       const s = await connect(server.url, { transports, reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
-      const first = s.id;
-      s.emit("drop");
-      const args = await once(s, "disconnect");
-      const reason = Array.isArray(args) ? args[0] : args;
-      assert.equal(reason, "transport close");
-      await once(s, "connect");
-      assert.notEqual(s.id, first);
-      s.emit("message", "back");
-      assert.equal(await once(s, "message-back"), "back");
-      s.disconnect();
+      try {
+        const first = s.id;
+        s.emit("drop");
+        const args = await once(s, "disconnect");
+        const reason = Array.isArray(args) ? args[0] : args;
+        assert.equal(reason, "transport close");
+        await once(s, "connect");
+        assert.notEqual(s.id, first);
+        s.emit("message", "back");
+        assert.equal(await once(s, "message-back"), "back");
+      } finally {
+        s.disconnect(); // a failed check must not leave a reconnecting client behind
+      }
     }
   });
 });

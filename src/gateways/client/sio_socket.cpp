@@ -126,7 +126,14 @@ void Socket::disconnect(bool close) {
 }
 
 void Socket::drop_transport() {
-  if (client_) client_->session().drop("transport close");
+  if (!client_) return;
+  auto& session = client_->session();
+  // Over polling there may be no GET to answer: queue the close packet for
+  // the next one (as the reference server does) rather than forget the sid.
+  if (session.transport() == eio::EioSession::Transport::Polling)
+    session.close("transport close");
+  else
+    session.drop("transport close");
 }
 
 void Socket::on_disconnect(const std::string& reason) {
