@@ -28,8 +28,7 @@ bool api_key_valid(const net::HttpRequest& req, const std::vector<std::string>& 
 }
 
 net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& server) {
-  if (req.method != "POST")
-    return net::api_error(405, "method_not_allowed", "use POST");
+  if (req.method != "POST") return net::api_error(405, "method_not_allowed", "use POST");
   json::value body;
   {
     boost::system::error_code ec;
@@ -38,7 +37,8 @@ net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& serve
     body = json::parse(req.body, ec, {}, opt);
     if (ec) return net::api_error(400, "invalid_json", "request body is not valid JSON");
   }
-  if (!body.is_object()) return net::api_error(400, "invalid_request", "body must be a JSON object");
+  if (!body.is_object())
+    return net::api_error(400, "invalid_request", "body must be a JSON object");
   auto& o = body.as_object();
   auto str = [&](const char* key) -> const json::string* {
     auto* v = o.if_contains(key);
@@ -49,7 +49,8 @@ net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& serve
     return net::api_error(400, "invalid_request", "\"event\" must be a non-empty string");
   std::string nsp = "/";
   if (auto* v = o.if_contains("namespace")) {
-    if (!v->is_string()) return net::api_error(400, "invalid_request", "\"namespace\" must be a string");
+    if (!v->is_string())
+      return net::api_error(400, "invalid_request", "\"namespace\" must be a string");
     nsp = std::string(v->as_string());
     if (nsp.empty() || nsp[0] != '/') nsp = "/" + nsp;
   }
@@ -69,7 +70,8 @@ net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& serve
                           "give a \"room\" or a \"user\" (or \"broadcast\": true)");
   }
   if (auto* ex = o.if_contains("except")) {
-    if (!ex->is_array()) return net::api_error(400, "invalid_request", "\"except\" must be an array");
+    if (!ex->is_array())
+      return net::api_error(400, "invalid_request", "\"except\" must be an array");
     for (auto& r : ex->as_array()) {
       if (!r.is_string())
         return net::api_error(400, "invalid_request", "\"except\" must hold room names");

@@ -1,23 +1,26 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace sb {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw ConfigError(msg); }
+[[noreturn]] void fail(const std::string& msg) {
+  throw ConfigError(msg);
+}
 
 void check_keys(const toml::table& t, const std::string& where,
                 std::initializer_list<const char*> known) {
   for (auto& [k, v] : t) {
     bool ok = false;
     for (auto* n : known) ok = ok || k.str() == n;
-    if (!ok) fail("unknown key \"" + (where.empty() ? "" : where + ".") + std::string(k.str()) + "\"");
+    if (!ok)
+      fail("unknown key \"" + (where.empty() ? "" : where + ".") + std::string(k.str()) + "\"");
   }
 }
 
@@ -57,8 +60,7 @@ std::vector<std::string> get_strings(const toml::table& t, const std::string& wh
   std::vector<std::string> out;
   for (size_t i = 0; i < arr->size(); ++i) {
     auto* e = arr->get(i);
-    if (!e->is_string())
-      fail(where + "." + key + "[" + std::to_string(i) + "]: expected a string");
+    if (!e->is_string()) fail(where + "." + key + "[" + std::to_string(i) + "]: expected a string");
     out.push_back(*e->value<std::string>());
   }
   return out;
@@ -97,29 +99,39 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   if (auto* t = section(root, "engineio")) {
     const std::string w = "engineio";
-    check_keys(*t, w, {"ping_interval_ms", "ping_timeout_ms", "upgrade_timeout_ms", "max_payload",
-                       "transports", "cors_origins", "cors_credentials"});
+    check_keys(*t, w,
+               {"ping_interval_ms", "ping_timeout_ms", "upgrade_timeout_ms", "max_payload",
+                "transports", "cors_origins", "cors_credentials"});
     auto& e = c.engineio;
-    e.ping_interval_ms = static_cast<uint32_t>(get_int(*t, w, "ping_interval_ms", e.ping_interval_ms, 1, kMaxMs));
-    e.ping_timeout_ms = static_cast<uint32_t>(get_int(*t, w, "ping_timeout_ms", e.ping_timeout_ms, 1, kMaxMs));
-    e.upgrade_timeout_ms = static_cast<uint32_t>(get_int(*t, w, "upgrade_timeout_ms", e.upgrade_timeout_ms, 1, kMaxMs));
-    e.max_payload = static_cast<uint64_t>(get_int(*t, w, "max_payload", static_cast<int64_t>(e.max_payload), 1, 1LL << 30));
+    e.ping_interval_ms =
+        static_cast<uint32_t>(get_int(*t, w, "ping_interval_ms", e.ping_interval_ms, 1, kMaxMs));
+    e.ping_timeout_ms =
+        static_cast<uint32_t>(get_int(*t, w, "ping_timeout_ms", e.ping_timeout_ms, 1, kMaxMs));
+    e.upgrade_timeout_ms = static_cast<uint32_t>(
+        get_int(*t, w, "upgrade_timeout_ms", e.upgrade_timeout_ms, 1, kMaxMs));
+    e.max_payload = static_cast<uint64_t>(
+        get_int(*t, w, "max_payload", static_cast<int64_t>(e.max_payload), 1, 1LL << 30));
     e.transports = get_strings(*t, w, "transports", e.transports);
     for (size_t i = 0; i < e.transports.size(); ++i)
       if (e.transports[i] != "polling" && e.transports[i] != "websocket")
-        fail(w + ".transports[" + std::to_string(i) + "]: unknown transport \"" + e.transports[i] + "\"");
+        fail(w + ".transports[" + std::to_string(i) + "]: unknown transport \"" + e.transports[i] +
+             "\"");
     if (e.transports.empty()) fail(w + ".transports: at least one transport is needed");
     e.cors_origins = get_strings(*t, w, "cors_origins", e.cors_origins);
     e.cors_credentials = get_bool(*t, w, "cors_credentials", e.cors_credentials);
   }
   if (auto* t = section(root, "socketio")) {
     const std::string w = "socketio";
-    check_keys(*t, w, {"path", "connect_timeout_ms", "ack_timeout_ms", "max_attachments", "namespaces"});
+    check_keys(*t, w,
+               {"path", "connect_timeout_ms", "ack_timeout_ms", "max_attachments", "namespaces"});
     auto& s = c.socketio;
     s.path = get_string(*t, w, "path", s.path);
-    s.connect_timeout_ms = static_cast<uint32_t>(get_int(*t, w, "connect_timeout_ms", s.connect_timeout_ms, 1, kMaxMs));
-    s.ack_timeout_ms = static_cast<uint32_t>(get_int(*t, w, "ack_timeout_ms", s.ack_timeout_ms, 1, kMaxMs));
-    s.max_attachments = static_cast<uint32_t>(get_int(*t, w, "max_attachments", s.max_attachments, 0, 1000));
+    s.connect_timeout_ms = static_cast<uint32_t>(
+        get_int(*t, w, "connect_timeout_ms", s.connect_timeout_ms, 1, kMaxMs));
+    s.ack_timeout_ms =
+        static_cast<uint32_t>(get_int(*t, w, "ack_timeout_ms", s.ack_timeout_ms, 1, kMaxMs));
+    s.max_attachments =
+        static_cast<uint32_t>(get_int(*t, w, "max_attachments", s.max_attachments, 0, 1000));
     if (auto* n = t->get("namespaces")) {
       auto* arr = n->as_array();
       if (!arr) fail(w + ".namespaces: expected an array of tables ([[socketio.namespaces]])");
@@ -136,7 +148,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
           auto* et = ev->as_table();
           if (!et) fail(nw + ".events: expected a table of event = \"handler\"");
           for (auto& [k, v] : *et) {
-            if (!v.is_string()) fail(nw + ".events." + std::string(k.str()) + ": expected a handler name");
+            if (!v.is_string())
+              fail(nw + ".events." + std::string(k.str()) + ": expected a handler name");
             nc.events.push_back({std::string(k.str()), *v.value<std::string>()});
           }
         }
@@ -150,8 +163,9 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   if (auto* t = section(root, "auth")) {
     const std::string w = "auth";
-    check_keys(*t, w, {"allow_anonymous", "jwt_algorithm", "jwt_secret", "jwt_key_file",
-                       "jwt_audience", "jwt_issuer"});
+    check_keys(*t, w,
+               {"allow_anonymous", "jwt_algorithm", "jwt_secret", "jwt_key_file", "jwt_audience",
+                "jwt_issuer"});
     auto& a = c.auth;
     a.allow_anonymous = get_bool(*t, w, "allow_anonymous", a.allow_anonymous);
     a.jwt_algorithm = get_string(*t, w, "jwt_algorithm", a.jwt_algorithm);
@@ -206,32 +220,58 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     if (var.rfind("SWITCHBOARD_", 0) != 0) continue;
     const std::string k = var.substr(12);
     if (k == "BIN" || k == "CONFIG") continue;  // used by tooling, not config keys
-    if (k == "SERVER_HOST") c.server.host = v;
-    else if (k == "SERVER_PORT") c.server.port = static_cast<uint16_t>(env_int(var, v, 0, 65535));
-    else if (k == "SERVER_WORKERS") c.server.workers = static_cast<unsigned>(env_int(var, v, 0, 4096));
-    else if (k == "SERVER_MAX_HEADER_BYTES") c.server.max_header_bytes = env_int(var, v, 1024, 1 << 20);
-    else if (k == "ENGINEIO_PING_INTERVAL_MS") c.engineio.ping_interval_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
-    else if (k == "ENGINEIO_PING_TIMEOUT_MS") c.engineio.ping_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
-    else if (k == "ENGINEIO_UPGRADE_TIMEOUT_MS") c.engineio.upgrade_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
-    else if (k == "ENGINEIO_MAX_PAYLOAD") c.engineio.max_payload = env_int(var, v, 1, 1LL << 30);
-    else if (k == "ENGINEIO_TRANSPORTS") c.engineio.transports = split_list(v);
-    else if (k == "ENGINEIO_CORS_ORIGINS") c.engineio.cors_origins = split_list(v);
-    else if (k == "ENGINEIO_CORS_CREDENTIALS") c.engineio.cors_credentials = env_bool(var, v);
-    else if (k == "SOCKETIO_PATH") c.socketio.path = v;
-    else if (k == "SOCKETIO_CONNECT_TIMEOUT_MS") c.socketio.connect_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
-    else if (k == "SOCKETIO_ACK_TIMEOUT_MS") c.socketio.ack_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
-    else if (k == "SOCKETIO_MAX_ATTACHMENTS") c.socketio.max_attachments = static_cast<uint32_t>(env_int(var, v, 0, 1000));
-    else if (k == "ECHO_PATH") c.echo.path = v;
-    else if (k == "AUTH_ALLOW_ANONYMOUS") c.auth.allow_anonymous = env_bool(var, v);
-    else if (k == "AUTH_JWT_ALGORITHM") c.auth.jwt_algorithm = v;
-    else if (k == "AUTH_JWT_SECRET") c.auth.jwt_secret = v;
-    else if (k == "AUTH_JWT_KEY_FILE") c.auth.jwt_key_file = v;
-    else if (k == "AUTH_JWT_AUDIENCE") c.auth.jwt_audience = v;
-    else if (k == "AUTH_JWT_ISSUER") c.auth.jwt_issuer = v;
-    else if (k == "API_KEYS") c.api.keys = split_list(v);
-    else if (k == "LOG_LEVEL") c.log.level = v;
-    else if (k == "LOG_FORMAT") c.log.format = v;
-    else fail("unknown environment variable " + var);
+    if (k == "SERVER_HOST")
+      c.server.host = v;
+    else if (k == "SERVER_PORT")
+      c.server.port = static_cast<uint16_t>(env_int(var, v, 0, 65535));
+    else if (k == "SERVER_WORKERS")
+      c.server.workers = static_cast<unsigned>(env_int(var, v, 0, 4096));
+    else if (k == "SERVER_MAX_HEADER_BYTES")
+      c.server.max_header_bytes = env_int(var, v, 1024, 1 << 20);
+    else if (k == "ENGINEIO_PING_INTERVAL_MS")
+      c.engineio.ping_interval_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "ENGINEIO_PING_TIMEOUT_MS")
+      c.engineio.ping_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "ENGINEIO_UPGRADE_TIMEOUT_MS")
+      c.engineio.upgrade_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "ENGINEIO_MAX_PAYLOAD")
+      c.engineio.max_payload = env_int(var, v, 1, 1LL << 30);
+    else if (k == "ENGINEIO_TRANSPORTS")
+      c.engineio.transports = split_list(v);
+    else if (k == "ENGINEIO_CORS_ORIGINS")
+      c.engineio.cors_origins = split_list(v);
+    else if (k == "ENGINEIO_CORS_CREDENTIALS")
+      c.engineio.cors_credentials = env_bool(var, v);
+    else if (k == "SOCKETIO_PATH")
+      c.socketio.path = v;
+    else if (k == "SOCKETIO_CONNECT_TIMEOUT_MS")
+      c.socketio.connect_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "SOCKETIO_ACK_TIMEOUT_MS")
+      c.socketio.ack_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "SOCKETIO_MAX_ATTACHMENTS")
+      c.socketio.max_attachments = static_cast<uint32_t>(env_int(var, v, 0, 1000));
+    else if (k == "ECHO_PATH")
+      c.echo.path = v;
+    else if (k == "AUTH_ALLOW_ANONYMOUS")
+      c.auth.allow_anonymous = env_bool(var, v);
+    else if (k == "AUTH_JWT_ALGORITHM")
+      c.auth.jwt_algorithm = v;
+    else if (k == "AUTH_JWT_SECRET")
+      c.auth.jwt_secret = v;
+    else if (k == "AUTH_JWT_KEY_FILE")
+      c.auth.jwt_key_file = v;
+    else if (k == "AUTH_JWT_AUDIENCE")
+      c.auth.jwt_audience = v;
+    else if (k == "AUTH_JWT_ISSUER")
+      c.auth.jwt_issuer = v;
+    else if (k == "API_KEYS")
+      c.api.keys = split_list(v);
+    else if (k == "LOG_LEVEL")
+      c.log.level = v;
+    else if (k == "LOG_FORMAT")
+      c.log.format = v;
+    else
+      fail("unknown environment variable " + var);
   }
 }
 
@@ -240,8 +280,9 @@ void validate(const Config& c) {
   if (a.jwt_algorithm != "HS256" && a.jwt_algorithm != "RS256" && a.jwt_algorithm != "ES256")
     fail("auth.jwt_algorithm: expected HS256, RS256 or ES256, got \"" + a.jwt_algorithm + "\"");
   if (!a.allow_anonymous && a.jwt_secret.empty() && a.jwt_key_file.empty())
-    fail("auth: anonymous clients are refused but no JWT key is configured (set auth.jwt_secret "
-         "or auth.jwt_key_file, or auth.allow_anonymous = true)");
+    fail(
+        "auth: anonymous clients are refused but no JWT key is configured (set auth.jwt_secret "
+        "or auth.jwt_key_file, or auth.allow_anonymous = true)");
   if (a.jwt_algorithm != "HS256" && !a.jwt_secret.empty() && a.jwt_key_file.empty())
     fail("auth.jwt_key_file: " + a.jwt_algorithm + " needs a PEM public key file");
   if (!a.jwt_key_file.empty() && !std::ifstream(a.jwt_key_file))
@@ -253,7 +294,9 @@ void validate(const Config& c) {
     if (n.empty() || n[0] != '/') fail(w + ": must start with '/'");
     if (!names.insert(n).second) fail(w + ": namespace \"" + n + "\" is declared twice");
   }
-  auto path_ok = [](const std::string& p) { return p.size() >= 2 && p.front() == '/' && p.back() == '/'; };
+  auto path_ok = [](const std::string& p) {
+    return p.size() >= 2 && p.front() == '/' && p.back() == '/';
+  };
   if (!path_ok(c.socketio.path)) fail("socketio.path: must start and end with '/'");
   if (!c.echo.path.empty() && !path_ok(c.echo.path)) fail("echo.path: must start and end with '/'");
   if (c.echo.path == c.socketio.path) fail("echo.path: must differ from socketio.path");
@@ -280,7 +323,9 @@ std::string list(const std::vector<std::string>& v, bool mask = false) {
   return out + "]";
 }
 
-std::string secret(const std::string& s) { return q(s.empty() ? "" : "***"); }
+std::string secret(const std::string& s) {
+  return q(s.empty() ? "" : "***");
+}
 
 }  // namespace
 
@@ -307,9 +352,11 @@ std::string to_toml(const Config& c) {
       for (auto& e : n.events) o << q(e.event) << " = " << q(e.handler) << "\n";
     }
   }
-  o << "\n[echo]\npath = " << q(c.echo.path) << "\n\n[auth]\nallow_anonymous = "
-    << (c.auth.allow_anonymous ? "true" : "false") << "\njwt_algorithm = " << q(c.auth.jwt_algorithm)
-    << "\njwt_secret = " << secret(c.auth.jwt_secret) << "\njwt_key_file = " << q(c.auth.jwt_key_file)
+  o << "\n[echo]\npath = " << q(c.echo.path)
+    << "\n\n[auth]\nallow_anonymous = " << (c.auth.allow_anonymous ? "true" : "false")
+    << "\njwt_algorithm = " << q(c.auth.jwt_algorithm)
+    << "\njwt_secret = " << secret(c.auth.jwt_secret)
+    << "\njwt_key_file = " << q(c.auth.jwt_key_file)
     << "\njwt_audience = " << q(c.auth.jwt_audience) << "\njwt_issuer = " << q(c.auth.jwt_issuer)
     << "\n\n[api]\nkeys = " << list(c.api.keys, true) << "\n\n[log]\nlevel = " << q(c.log.level)
     << "\nformat = " << q(c.log.format) << "\n";

@@ -64,7 +64,7 @@ struct Config {
   } api;
 
   struct Log {
-    std::string level = "info";  // trace|debug|info|warn|error|off
+    std::string level = "info";   // trace|debug|info|warn|error|off
     std::string format = "auto";  // auto|json|text
   } log;
 };

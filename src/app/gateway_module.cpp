@@ -60,7 +60,8 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   im.config = std::move(config);
   const auto& c = im.config;
 
-  unsigned n = c.server.workers ? c.server.workers : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n =
+      c.server.workers ? c.server.workers : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
     im.workers.push_back(std::make_unique<net::Worker>(i));
     im.worker_ptrs.push_back(im.workers.back().get());
@@ -134,11 +135,19 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   im.http_limits.max_body_bytes = c.engineio.max_payload + 1024;
 }
 
-GatewayModule::~GatewayModule() { stop(); }
+GatewayModule::~GatewayModule() {
+  stop();
+}
 
-sio::SioServer& GatewayModule::client() { return *impl_->sio; }
-const Config& GatewayModule::config() const { return impl_->config; }
-uint16_t GatewayModule::port() const { return impl_->bound_port; }
+sio::SioServer& GatewayModule::client() {
+  return *impl_->sio;
+}
+const Config& GatewayModule::config() const {
+  return impl_->config;
+}
+uint16_t GatewayModule::port() const {
+  return impl_->bound_port;
+}
 
 void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn,
                                 net::HttpRequest&& req) {

@@ -73,14 +73,19 @@ JwtResult JwtVerifier::verify(std::string_view token) const {
   auto number = [&](const char* k, int64_t& out) {
     auto* v = o.if_contains(k);
     if (!v) return false;
-    if (v->is_int64()) out = v->as_int64();
-    else if (v->is_uint64()) out = static_cast<int64_t>(v->as_uint64());
-    else if (v->is_double()) out = static_cast<int64_t>(v->as_double());
-    else out = INT64_MIN;
+    if (v->is_int64())
+      out = v->as_int64();
+    else if (v->is_uint64())
+      out = static_cast<int64_t>(v->as_uint64());
+    else if (v->is_double())
+      out = static_cast<int64_t>(v->as_double());
+    else
+      out = INT64_MIN;
     return true;
   };
   int64_t t = 0;
-  if (number("exp", t) && (t == INT64_MIN || now >= t + leeway)) return r.error = "token expired", r;
+  if (number("exp", t) && (t == INT64_MIN || now >= t + leeway))
+    return r.error = "token expired", r;
   if (number("nbf", t) && (t == INT64_MIN || now + leeway < t))
     return r.error = "token not yet valid", r;
   if (!impl_->s.issuer.empty()) {
@@ -93,7 +98,8 @@ JwtResult JwtVerifier::verify(std::string_view token) const {
     bool ok = false;
     if (aud && aud->is_string()) ok = aud->as_string() == impl_->s.audience;
     if (aud && aud->is_array())
-      for (auto& a : aud->as_array()) ok = ok || (a.is_string() && a.as_string() == impl_->s.audience);
+      for (auto& a : aud->as_array())
+        ok = ok || (a.is_string() && a.as_string() == impl_->s.audience);
     if (!ok) return r.error = "invalid audience", r;
   }
   auto* sub = o.if_contains("sub");

@@ -17,8 +17,8 @@ struct JwtSettings {
 
 struct JwtResult {
   bool ok = false;
-  std::string subject;  // `sub` claim
-  std::string error;    // "invalid signature", "token expired", "missing sub", ...
+  std::string subject;      // `sub` claim
+  std::string error;        // "invalid signature", "token expired", "missing sub", ...
   std::string claims_json;  // whole payload as JSON text (for handlers)
 };
 

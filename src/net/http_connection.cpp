@@ -182,7 +182,9 @@ void HttpConnection::respond(HttpResponse response) {
   });
 }
 
-void HttpConnection::on_abort(std::function<void()> cb) { abort_cb_ = std::move(cb); }
+void HttpConnection::on_abort(std::function<void()> cb) {
+  abort_cb_ = std::move(cb);
+}
 
 void HttpConnection::do_respond(HttpResponse response) {
   if (state_ != State::Waiting) return;  // connection gone or already answered
@@ -192,14 +194,15 @@ void HttpConnection::do_respond(HttpResponse response) {
   close_after_write_ = response.close || !keep_alive_;
   outbuf_ = serialize(response, !close_after_write_);
   state_ = State::Writing;
-  boost::asio::async_write(socket_, boost::asio::buffer(outbuf_),
-                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                             if (ec) {
-                               self->close();
-                               return;
-                             }
-                             self->finish();
-                           });
+  boost::asio::async_write(
+      socket_, boost::asio::buffer(outbuf_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        if (ec) {
+          self->close();
+          return;
+        }
+        self->finish();
+      });
 }
 
 void HttpConnection::finish() {
@@ -235,20 +238,19 @@ void HttpConnection::drain() {
 }
 
 void HttpConnection::drain_step() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (self->state_ != State::Draining) return;
-                       if (ec) return self->close();
-                       boost::system::error_code rec;
-                       size_t n = self->socket_.read_some(
-                           boost::asio::buffer(self->worker_.read_buffer()), rec);
-                       if (rec == boost::asio::error::would_block) return self->drain_step();
-                       if (rec || n == 0 || n >= self->drain_budget_ ||
-                           TimingWheel::now_ms() > self->drain_deadline_ms_)
-                         return self->close();
-                       self->drain_budget_ -= n;
-                       self->drain_step();
-                     });
+  socket_.async_wait(
+      tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (self->state_ != State::Draining) return;
+        if (ec) return self->close();
+        boost::system::error_code rec;
+        size_t n = self->socket_.read_some(boost::asio::buffer(self->worker_.read_buffer()), rec);
+        if (rec == boost::asio::error::would_block) return self->drain_step();
+        if (rec || n == 0 || n >= self->drain_budget_ ||
+            TimingWheel::now_ms() > self->drain_deadline_ms_)
+          return self->close();
+        self->drain_budget_ -= n;
+        self->drain_step();
+      });
 }
 
 void HttpConnection::write_and_close(std::string raw) {

@@ -1,7 +1,7 @@
 #include "net/listener.hpp"
 
-#include <boost/asio/socket_base.hpp>
 #include <sys/socket.h>
+#include <boost/asio/socket_base.hpp>
 
 #include "net/worker.hpp"
 
@@ -20,9 +20,13 @@ Listener::Listener(Worker& worker, const std::string& host, uint16_t port, OnAcc
   acceptor_.listen(4096);
 }
 
-uint16_t Listener::port() const { return acceptor_.local_endpoint().port(); }
+uint16_t Listener::port() const {
+  return acceptor_.local_endpoint().port();
+}
 
-void Listener::start() { accept(); }
+void Listener::start() {
+  accept();
+}
 
 void Listener::stop() {
   boost::system::error_code ec;

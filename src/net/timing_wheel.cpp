@@ -5,7 +5,9 @@
 namespace sb::net {
 
 TimingWheel::TimingWheel(uint32_t tick_ms, uint32_t slots)
-    : tick_ms_(tick_ms ? tick_ms : 1), slots_(slots ? slots : 1), current_tick_(now_ms() / tick_ms_) {}
+    : tick_ms_(tick_ms ? tick_ms : 1),
+      slots_(slots ? slots : 1),
+      current_tick_(now_ms() / tick_ms_) {}
 
 uint64_t TimingWheel::now_ms() {
   using namespace std::chrono;

@@ -17,7 +17,9 @@ class TimingWheel {
 
   // Runs `cb` once `now_ms() >= due_ms` (at the first tick at or after it).
   void schedule_at(uint64_t due_ms, Callback cb);
-  void schedule_in(uint64_t delay_ms, Callback cb) { schedule_at(now_ms() + delay_ms, std::move(cb)); }
+  void schedule_in(uint64_t delay_ms, Callback cb) {
+    schedule_at(now_ms() + delay_ms, std::move(cb));
+  }
 
   // Fires everything due up to `now`. Returns the number of callbacks run.
   size_t advance(uint64_t now);

@@ -65,17 +65,24 @@ void WsConnection::on_readable() {
     return;
   }
   size_t used = 0;
+  bool open = true;
   if (partial_.empty()) {
     // Common case: whole frames in the shared buffer, nothing kept afterwards.
-    if (!consume(buf.data(), n, used)) return;
-    if (used < n) partial_.assign(reinterpret_cast<const char*>(buf.data()) + used, n - used);
+    open = consume(buf.data(), n, used);
+    if (open && used < n)
+      partial_.assign(reinterpret_cast<const char*>(buf.data()) + used, n - used);
   } else {
     partial_.append(reinterpret_cast<const char*>(buf.data()), n);
-    if (!consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used)) return;
-    partial_.erase(0, used);
-    if (partial_.empty()) partial_.shrink_to_fit();  // give the memory back when idle
+    open = consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used);
+    if (open) {
+      partial_.erase(0, used);
+      if (partial_.empty()) partial_.shrink_to_fit();  // give the memory back when idle
+    }
   }
-  if (state_ != State::Closed) wait_readable();
+  // Replies to this read go out now, in one write (the cork ends with the
+  // read): the peer sees them before anything this loop does afterwards.
+  flush();
+  if (open && state_ != State::Closed) wait_readable();
 }
 
 // Parses and handles every complete frame in [data, data+size). Returns false
@@ -164,7 +171,9 @@ void WsConnection::handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size
   }
 }
 
-void WsConnection::fail(uint16_t code, const char* reason) { close(code, {}, reason); }
+void WsConnection::fail(uint16_t code, const char* reason) {
+  close(code, {}, reason);
+}
 
 void WsConnection::notify_closed(const char* reason) {
   if (auto* h = handler_) {
@@ -212,17 +221,17 @@ void WsConnection::flush() {
   gather_.clear();
   for (auto& w : inflight_) gather_.emplace_back(w->bytes.data(), w->bytes.size());
   writing_ = true;
-  boost::asio::async_write(socket_, gather_,
-                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                             self->writing_ = false;
-                             self->inflight_.clear();
-                             if (ec) {
-                               self->notify_closed("transport error");
-                               self->shutdown_now();
-                               return;
-                             }
-                             self->flush();
-                           });
+  boost::asio::async_write(
+      socket_, gather_, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        self->writing_ = false;
+        self->inflight_.clear();
+        if (ec) {
+          self->notify_closed("transport error");
+          self->shutdown_now();
+          return;
+        }
+        self->flush();
+      });
 }
 
 void WsConnection::close(uint16_t code, std::string_view reason_text, const char* reason) {

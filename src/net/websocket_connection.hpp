@@ -40,7 +40,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   // The handler must outlive its registration; set nullptr before it goes away.
   void set_handler(WsHandler* h) { handler_ = h; }
 
-  // Queue a frame; flushed at the end of this loop iteration. Owner worker only.
+  // Queue a frame. Flushed when the read being handled ends (replies), else at
+  // the end of this loop iteration (pushes from elsewhere). Owner worker only.
   void send(WirePtr wire);
   void send_text(std::string_view eio_packet) { send(make_text_wire(eio_packet)); }
   // True when the outbound queue is empty (used to drop volatile packets).

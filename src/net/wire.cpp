@@ -18,7 +18,9 @@ static WirePtr build(ws::Opcode op, char prefix, std::string_view data, bool bin
   return w;
 }
 
-WirePtr make_text_wire(std::string_view text) { return build(ws::Opcode::Text, 0, text, false); }
+WirePtr make_text_wire(std::string_view text) {
+  return build(ws::Opcode::Text, 0, text, false);
+}
 WirePtr make_text_wire(char type_digit, std::string_view data) {
   return build(ws::Opcode::Text, type_digit, data, false);
 }

@@ -13,7 +13,12 @@ Worker::~Worker() {
 }
 
 void Worker::arm_tick() {
-  tick_timer_.expires_after(std::chrono::milliseconds(wheel_.tick_ms()));
+  // Fixed-rate ticks (from the last expiry, not from now) so timers do not drift.
+  const auto tick = std::chrono::milliseconds(wheel_.tick_ms());
+  if (tick_timer_.expiry() == decltype(tick_timer_)::time_point{})
+    tick_timer_.expires_after(tick);
+  else
+    tick_timer_.expires_at(tick_timer_.expiry() + tick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     wheel_.advance(TimingWheel::now_ms());
@@ -31,7 +36,9 @@ void Worker::start() {
   thread_ = std::thread([this] { run_here(); });
 }
 
-void Worker::stop() { io_.stop(); }
+void Worker::stop() {
+  io_.stop();
+}
 
 void Worker::join() {
   if (thread_.joinable()) thread_.join();

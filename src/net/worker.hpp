@@ -2,10 +2,10 @@
 // A worker: one thread, one event loop, one timing wheel, one read buffer.
 // Every connection belongs to exactly one worker for life; other threads talk
 // to a worker only by posting to it.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -29,7 +29,9 @@ class Worker {
   // Shared scratch buffer for reads: valid only until the handler returns.
   std::vector<uint8_t>& read_buffer() { return read_buffer_; }
 
-  bool in_this_thread() const { return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed); }
+  bool in_this_thread() const {
+    return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed);
+  }
 
   template <class F>
   void post(F&& f) {

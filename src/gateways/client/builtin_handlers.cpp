@@ -68,7 +68,8 @@ EventHandler make_builtin_handler(const std::string& spec) {
   if (spec == "server_ack") {
     return [](Socket& s, Event& e) {
       auto event = event_arg(e, 0);
-      if (e.args.size() < 2 || !e.args[1].is_number()) throw WsException("timeout must be a number");
+      if (e.args.size() < 2 || !e.args[1].is_number())
+        throw WsException("timeout must be a number");
       auto timeout = std::chrono::milliseconds(static_cast<int64_t>(e.args[1].to_number<double>()));
       // Keep the request's ack id: the answer goes back when the client acks.
       auto request = std::make_shared<Event>();

@@ -2,7 +2,8 @@
 
 namespace sb {
 
-std::vector<std::pair<std::string, std::string>> CorsPolicy::headers(std::string_view origin) const {
+std::vector<std::pair<std::string, std::string>> CorsPolicy::headers(
+    std::string_view origin) const {
   std::vector<std::pair<std::string, std::string>> h;
   if (origins_.empty()) return h;
   bool any = false, listed = false;

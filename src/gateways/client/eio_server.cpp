@@ -18,12 +18,18 @@ static constexpr char kB64Url[] =
 
 const char* error_message(ErrorCode c) {
   switch (c) {
-    case ErrorCode::UnknownTransport: return "Transport unknown";
-    case ErrorCode::UnknownSid: return "Session ID unknown";
-    case ErrorCode::BadHandshakeMethod: return "Bad handshake method";
-    case ErrorCode::BadRequest: return "Bad request";
-    case ErrorCode::Forbidden: return "Forbidden";
-    case ErrorCode::UnsupportedProtocolVersion: return "Unsupported protocol version";
+    case ErrorCode::UnknownTransport:
+      return "Transport unknown";
+    case ErrorCode::UnknownSid:
+      return "Session ID unknown";
+    case ErrorCode::BadHandshakeMethod:
+      return "Bad handshake method";
+    case ErrorCode::BadRequest:
+      return "Bad request";
+    case ErrorCode::Forbidden:
+      return "Forbidden";
+    case ErrorCode::UnsupportedProtocolVersion:
+      return "Unsupported protocol version";
   }
   return "Bad request";
 }
@@ -120,7 +126,9 @@ std::shared_ptr<EioSession> EioServer::find(unsigned worker, const std::string& 
   return it == m.end() ? nullptr : it->second;
 }
 
-void EioServer::remove(unsigned worker, const std::string& sid) { sessions_[worker].erase(sid); }
+void EioServer::remove(unsigned worker, const std::string& sid) {
+  sessions_[worker].erase(sid);
+}
 
 void EioServer::close_all(unsigned worker, const char* reason) {
   auto copy = sessions_[worker];
@@ -181,7 +189,7 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
     }
     ow.dispatch([this, &ow, conn, sid = std::move(sid), get, body = std::move(req.body)] {
       auto s = find(ow.index(), sid);
-      if (!s) return error(conn, ErrorCode::UnknownSid);
+      if (!s || s->expire_if_silent()) return error(conn, ErrorCode::UnknownSid);
       if (s->transport() != EioSession::Transport::Polling)
         return error(conn, ErrorCode::BadRequest);
       if (get)

@@ -70,8 +70,8 @@ class EioServer {
 };
 
 // The 101 response for a WebSocket handshake, with extra headers.
-std::string websocket_accept_response(std::string_view client_key,
-                                      const std::vector<std::pair<std::string, std::string>>& extra);
+std::string websocket_accept_response(
+    std::string_view client_key, const std::vector<std::pair<std::string, std::string>>& extra);
 
 // Raw text answer on a socket that asked to upgrade and is refused.
 std::string raw_upgrade_refusal(std::string_view message);

@@ -63,10 +63,19 @@ void EioSession::heartbeat() {
   }
   if (now < next_ping_ms_) return arm_heartbeat(next_ping_ms_);
   awaiting_pong_ = true;
-  pong_deadline_ms_ = now + server_.options().ping_timeout_ms;
+  // The deadline counts from when the ping was due, as the client computes it.
+  pong_deadline_ms_ = next_ping_ms_ + server_.options().ping_timeout_ms;
   static const net::WirePtr ping = net::make_text_wire("2");
   send(ping);
   arm_heartbeat(pong_deadline_ms_);
+}
+
+bool EioSession::expire_if_silent() {
+  if (state_ == State::Closed) return true;
+  if (!awaiting_pong_ || TimingWheel::now_ms() < pong_deadline_ms_) return false;
+  // The timer may not have fired yet; a request after the deadline must not revive us.
+  drop("ping timeout");
+  return true;
 }
 
 // ---- sending ---------------------------------------------------------------
@@ -175,8 +184,7 @@ void EioSession::on_poll_post(const std::shared_ptr<net::HttpConnection>& conn,
 void EioSession::on_poll_aborted(const std::shared_ptr<net::HttpConnection>& conn) {
   if (pending_get_ != conn) return;
   pending_get_.reset();
-  if (state_ != State::Closed && transport_ == Transport::Polling)
-    on_closed("transport close");
+  if (state_ != State::Closed && transport_ == Transport::Polling) on_closed("transport close");
 }
 
 // ---- WebSocket ---------------------------------------------------------------
@@ -325,7 +333,8 @@ void EioSession::close(const char* reason) {
   std::weak_ptr<EioSession> weak = weak_from_this();
   std::string why = reason;
   worker_.wheel().schedule_in(server_.options().ping_timeout_ms, [weak, why] {
-    if (auto self = weak.lock(); self && self->state_ == State::Closing) self->on_closed("forced close");
+    if (auto self = weak.lock(); self && self->state_ == State::Closing)
+      self->on_closed("forced close");
   });
   // The app learns now; only the transport lingers to deliver the close packet.
   if (app_) {

@@ -90,6 +90,9 @@ class EioSession : public std::enable_shared_from_this<EioSession>, public net::
   void close(const char* reason);
   // Closes the transport abruptly (like a network drop).
   void drop(const char* reason);
+  // Closes the session if its pong is overdue (the timer may lag by a tick);
+  // true when the session is closed and a request for it must be refused.
+  bool expire_if_silent();
 
   // net::WsHandler
   void on_ws_message(bool binary, std::string_view data) override;

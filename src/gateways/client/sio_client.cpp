@@ -65,7 +65,8 @@ void SioClient::on_message(std::string_view text) {
   Limits limits;
   limits.max_attachments = server_.options().max_attachments;
   if (auto err = decode(text, p, limits); err != DecodeError::None) {
-    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address, to_string(err));
+    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address,
+                  to_string(err));
     return fail("parse error");
   }
   if (p.attachments > 0) {
@@ -144,10 +145,9 @@ void SioClient::connect(Packet& p) {
     return refuse("unauthorized", json::object{{"reason", "missing token"}});
   }
 
-  auto socket = std::make_shared<Socket>(server_, *this, *ns, random_id(),
-                                         p.data.is_null() ? json::value(json::object{})
-                                                          : std::move(p.data),
-                                         std::move(user_id));
+  auto socket = std::make_shared<Socket>(
+      server_, *this, *ns, random_id(),
+      p.data.is_null() ? json::value(json::object{}) : std::move(p.data), std::move(user_id));
   for (auto& m : ns->middlewares()) {
     std::optional<ConnectRefusal> refusal;
     try {
