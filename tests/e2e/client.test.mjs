@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { io } from "socket.io-client";
-import { connect, connectError, namespace, once, startServer } from "./lib/server.mjs";
+import { connect, connectError, namespace, once, sleep, startServer } from "./lib/server.mjs";
 
 let server;
 before(async () => {
@@ -143,6 +143,36 @@ describe("reconnection", () => {
         s.disconnect(); // a failed check must not leave a reconnecting client behind
       }
     }
+  });
+});
+
+describe("server-side disconnect", () => {
+  it("gives the client `io server disconnect` and no automatic reconnection", async () => {
+    for (const transports of [["websocket"], ["polling"]]) {
+      const s = await connect(server.url, { transports, reconnection: true, reconnectionDelay: 50 });
+      try {
+        s.emit("kick");
+        const args = await once(s, "disconnect");
+        assert.equal(Array.isArray(args) ? args[0] : args, "io server disconnect");
+        await sleep(300);
+        assert.equal(s.connected, false);
+      } finally {
+        s.disconnect();
+      }
+    }
+  });
+
+  it("closes the whole connection, other namespaces included, when asked", async () => {
+    const main = await connect(server.url, { transports: ["websocket"] });
+    const admin = main.io.socket("/admin");
+    await once(admin, "connect");
+    const both = Promise.all([once(main, "disconnect"), once(admin, "disconnect")]);
+    main.emit("kick", true);
+    const [a, b] = await both;
+    const reason = (x) => (Array.isArray(x) ? x[0] : x);
+    assert.equal(reason(a), "io server disconnect");
+    assert.equal(reason(b), "io server disconnect");
+    main.disconnect();
   });
 });
 

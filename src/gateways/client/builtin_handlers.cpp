@@ -102,6 +102,11 @@ EventHandler make_builtin_handler(const std::string& spec) {
   if (spec == "drop") {
     return [](Socket& s, Event&) { s.drop_transport(); };
   }
+  if (spec == "disconnect") {  // arg 0 true: close the whole connection
+    return [](Socket& s, Event& e) {
+      s.disconnect(!e.args.empty() && e.args[0].is_bool() && e.args[0].as_bool());
+    };
+  }
   throw std::invalid_argument("unknown handler \"" + spec + "\"");
 }
 

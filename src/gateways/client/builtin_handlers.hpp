@@ -9,6 +9,7 @@
 //                   answer the request with {ok, args} or {ok:false, error}
 //   "throw"         fail with args[0] as the message (shows the `exception` event)
 //   "drop"          cut the sender's transport (what a network drop looks like)
+//   "disconnect"    disconnect the sender from the namespace; args[0] true: the whole connection
 // Connection hooks: "emit_auth" (emit `auth` with the handshake auth payload).
 #include <string>
 #include <vector>

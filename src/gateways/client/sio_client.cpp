@@ -227,3 +227,13 @@ void SioClient::on_close(const char* reason) {
 }
 
 }  // namespace sb::sio
+
+namespace sb::sio {
+
+void SioClient::disconnect_all() {
+  auto sockets = sockets_;  // disconnect() removes from sockets_
+  for (auto& s : sockets) s->disconnect(false);
+  session_.close("forced server close");
+}
+
+}  // namespace sb::sio

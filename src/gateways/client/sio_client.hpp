@@ -27,6 +27,9 @@ class SioClient : public eio::EioApp {
 
   // A socket left its namespace (server- or client-initiated).
   void remove(Socket& s, const std::string& reason);
+  // Server-side close of the whole connection: each namespace gets its
+  // DISCONNECT packet first (as the reference server does), then the transport closes.
+  void disconnect_all();
   void send(const std::vector<net::WirePtr>& wires, bool is_volatile);
 
  private:

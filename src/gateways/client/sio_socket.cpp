@@ -115,10 +115,7 @@ BroadcastOperator Socket::broadcast() const {
 void Socket::disconnect(bool close) {
   if (!client_) return;
   auto* client = client_;
-  if (close) {
-    client->session().close("forced server close");
-    return;
-  }
+  if (close) return client->disconnect_all();
   std::string text = "41";
   if (nsp_->name() != "/") text += nsp_->name() + ",";
   client->send({net::make_text_wire(text)}, false);

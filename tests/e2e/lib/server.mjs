@@ -121,5 +121,6 @@ broadcast = "broadcast"
 server_ack = "server_ack"
 throw = "throw"
 drop = "drop"
+kick = "disconnect"
 ${extra}`;
 }
