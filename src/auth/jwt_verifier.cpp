@@ -1,6 +1,7 @@
 #include "auth/jwt_verifier.hpp"
 
 #include <jwt.h>
+#include <openssl/err.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -49,6 +50,9 @@ JwtResult JwtVerifier::verify(std::string_view token) const {
   if (jwt_decode(&jwt, tok.c_str(), reinterpret_cast<const unsigned char*>(key.data()),
                  static_cast<int>(key.size())) != 0 ||
       !jwt) {
+    // A failed signature check leaves errors in this thread's OpenSSL queue,
+    // where a later TLS call on the same worker would find them.
+    ERR_clear_error();
     if (jwt) jwt_free(jwt);
     return r.error = "invalid token", r;
   }
