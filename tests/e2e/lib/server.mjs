@@ -50,12 +50,15 @@ export async function startServer(toml, { workers = 2 } = {}) {
     url,
     dir,
     logs: () => logs,
+    // Stops with SIGTERM and checks a clean exit (status 0: under the
+    // sanitizer build, that also means no leak or error report).
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
         const r = await exited;
         clearTimeout(t);
+        if (r.code !== 0) throw new Error(`switchboard exited with ${JSON.stringify(r)}:\n${logs.slice(-4000)}`);
         return r;
       }
       return exited;
