@@ -54,16 +54,16 @@ describe("HS256", () => {
     const cases = [
       [undefined, "missing token"],
       [jwt.sign({ sub: "1", exp: now - 10 }, SECRET), "token expired"],
-      [jwt.sign({ sub: "1" }, "wrong-secret", { expiresIn: 60 }), "invalid token"],
+      [jwt.sign({ sub: "1" }, "wrong-secret", { expiresIn: 60 }), "invalid signature"],
       [jwt.sign({ sub: "1", nbf: now + 3600 }, SECRET), "token not yet valid"],
-      [jwt.sign({ sub: "1" }, SECRET, { algorithm: "HS384", expiresIn: 60 }), "invalid token"],
+      [jwt.sign({ sub: "1" }, SECRET, { algorithm: "HS384", expiresIn: 60 }), "algorithm mismatch"],
       [jwt.sign({ name: "no sub" }, SECRET, { expiresIn: 60 }), "missing sub"],
-      ["not.a.jwt", "invalid token"],
+      ["not.a.jwt", "malformed token"],
     ];
     // alg "none": header and payload only
     const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url") + "." +
       Buffer.from(JSON.stringify({ sub: "1" })).toString("base64url") + ".";
-    cases.push([none, "invalid token"]);
+    cases.push([none, "algorithm mismatch"]);
     for (const [token, reason] of cases) {
       const e = await connectError(server.url, { auth: token === undefined ? {} : { token } });
       assert.equal(e.message, "unauthorized");
