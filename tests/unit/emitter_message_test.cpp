@@ -1,0 +1,118 @@
+#include "protocol/emitter_message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace json = boost::json;
+using namespace sb::emitter;
+
+namespace {
+
+std::string unhex(std::string_view h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+// Captured from @socket.io/redis-emitter 5.1.0: e.emit("hello","world",1).
+const char* kHello =
+    "93a7656d697474657283a47479706502a46461746193a568656c6c6fa5776f726c6401a36e7370a12f83a5726f6f"
+    "6d7390a5666c61677380a665786365707490";
+
+}  // namespace
+
+TEST(EmitterBroadcast, DecodesTheEmittersBytes) {
+  Broadcast b;
+  ASSERT_EQ(decode_broadcast(unhex(kHello), b), DecodeError::None);
+  EXPECT_EQ(b.uid, "emitter");
+  EXPECT_EQ(b.nsp, "/");
+  EXPECT_EQ(json::serialize(b.data), R"(["hello","world",1])");
+  EXPECT_TRUE(b.rooms.empty());
+  EXPECT_TRUE(b.except.empty());
+  EXPECT_FALSE(b.is_volatile);
+  EXPECT_TRUE(b.attachments.empty());
+}
+
+TEST(EmitterBroadcast, RoundTripsRoomsFlagsAndBinary) {
+  Broadcast b;
+  b.uid = "abc123";
+  b.nsp = "/admin";
+  b.data =
+      json::parse(R"(["c",{"_placeholder":true,"num":0},{"x":[1.5,-2,null,true]}])").as_array();
+  b.attachments = {std::string("\x01\x02\x03", 3)};
+  b.rooms = {"r1", "r2"};
+  b.except = {"r3"};
+  b.is_volatile = true;
+  Broadcast back;
+  ASSERT_EQ(decode_broadcast(encode_broadcast(b), back), DecodeError::None);
+  EXPECT_EQ(back.uid, "abc123");
+  EXPECT_EQ(back.nsp, "/admin");
+  EXPECT_EQ(json::serialize(back.data), json::serialize(b.data));
+  EXPECT_EQ(back.attachments, b.attachments);
+  EXPECT_EQ(back.rooms, b.rooms);
+  EXPECT_EQ(back.except, b.except);
+  EXPECT_TRUE(back.is_volatile);
+}
+
+TEST(EmitterBroadcast, TurnsDatesIntoIsoStrings) {
+  // [uid, {type:2, data:["t", Date(0)]}, {}] with a timestamp 32 (fixext4, type -1).
+  std::string m = unhex("93a16582a47479706502a46461746192a174d6ff00000000") + unhex("80");
+  Broadcast b;
+  ASSERT_EQ(decode_broadcast(m, b), DecodeError::None);
+  EXPECT_EQ(json::serialize(b.data), R"(["t","1970-01-01T00:00:00.000Z"])");
+}
+
+TEST(EmitterBroadcast, RefusesBadInput) {
+  Broadcast b;
+  const std::string good = unhex(kHello);
+  EXPECT_EQ(decode_broadcast("", b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(good.substr(0, good.size() - 3), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(good + "x", b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("a3616263"), b), DecodeError::BadShape);  // "abc"
+  EXPECT_EQ(decode_broadcast(good, b, Limits{10}), DecodeError::TooLarge);
+  // type 3 (ACK) is not something to deliver
+  std::string ack = good;
+  ack[ack.find('\x02')] = '\x03';
+  EXPECT_EQ(decode_broadcast(ack, b), DecodeError::NotAnEvent);
+  // 40 nested arrays around the data
+  std::string nested(40, '\x91');
+  std::string deep =
+      unhex("93a16582a47479706502a46461746192a174") + nested + unhex("c0") + unhex("80");
+  EXPECT_EQ(decode_broadcast(deep, b), DecodeError::TooDeep);
+}
+
+TEST(EmitterChannels, NamesAndRooms) {
+  EXPECT_EQ(broadcast_channel("socket.io", "/"), "socket.io#/#");
+  EXPECT_EQ(broadcast_channel("socket.io", "/admin", "room1"), "socket.io#/admin#room1#");
+  EXPECT_EQ(request_channel("socket.io", "/"), "socket.io-request#/#");
+  EXPECT_EQ(room_of_channel("socket.io", "/", "socket.io#/#"), "");
+  EXPECT_EQ(room_of_channel("socket.io", "/", "socket.io#/#user:42#"), "user:42");
+  EXPECT_FALSE(room_of_channel("socket.io", "/", "socket.io#/admin#"));
+  EXPECT_FALSE(room_of_channel("socket.io", "/", "other#/#"));
+}
+
+TEST(EmitterRequests, JoinLeaveDisconnectServerSideEmit) {
+  Request r;
+  ASSERT_EQ(decode_request(R"({"type":2,"opts":{"rooms":[],"except":[]},"rooms":["room9"]})", r),
+            DecodeError::None);
+  EXPECT_EQ(r.type, RequestType::RemoteJoin);
+  EXPECT_EQ(r.target_rooms, std::vector<std::string>{"room9"});
+  ASSERT_EQ(decode_request(R"({"type":4,"opts":{"rooms":["room1"],"except":[]},"close":true})", r),
+            DecodeError::None);
+  EXPECT_EQ(r.type, RequestType::RemoteDisconnect);
+  EXPECT_TRUE(r.close);
+  EXPECT_EQ(r.rooms, std::vector<std::string>{"room1"});
+  ASSERT_EQ(decode_request(R"({"uid":"emitter","type":6,"data":["ping",42]})", r),
+            DecodeError::None);
+  EXPECT_EQ(r.type, RequestType::ServerSideEmit);
+  EXPECT_EQ(json::serialize(r.data), R"(["ping",42])");
+
+  EXPECT_EQ(decode_request("{bad", r), DecodeError::BadJson);
+  EXPECT_EQ(decode_request(R"({"type":2,"rooms":[]})", r), DecodeError::BadJson);
+  EXPECT_EQ(decode_request(R"({"type":0,"requestId":"x","uid":"a"})", r),
+            DecodeError::UnknownRequest);
+  EXPECT_EQ(decode_request(R"({"type":99})", r), DecodeError::UnknownRequest);
+}
