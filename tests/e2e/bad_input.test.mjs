@@ -1,5 +1,6 @@
 // Bad input: each case gets its protocol's error, and a well-behaved client
-// connected all the while keeps being served.
+// connected all the while keeps being served. (The ping timeout is generous so
+// that the good client survives a loaded CI machine; the interval is short.)
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +18,7 @@ before(async () => {
   server = await startServer(`
 [engineio]
 ping_interval_ms = 300
-ping_timeout_ms = 200
+ping_timeout_ms = 1000
 max_payload = 100000
 [auth]
 allow_anonymous = true
@@ -81,7 +82,7 @@ describe("Engine.IO HTTP errors", () => {
     assert.equal(big.status, 413);
     const ok = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: "POST", body: "40" });
     assert.equal(ok.status, 200);
-    assert.match(await (await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`)).text(), /^40\{"sid":/);
+    assert.match(await (await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`)).text(), /(^|\x1e)40\{"sid":/); // a ping may come first
   });
 
   it("closes a session on an invalid polling packet", async () => {
@@ -145,7 +146,7 @@ describe("garbage on a WebSocket", () => {
     const t0 = Date.now();
     const code = await closesWithin(c.closed, 3000);
     assert.notEqual(code, "still open");
-    assert.ok(Date.now() - t0 >= 450, "not before the timeout");
+    assert.ok(Date.now() - t0 >= 1250, "not before pingInterval + pingTimeout");
     assert.ok(c.msgs.includes("2"), "was pinged");
     await goodStillServed();
   });
