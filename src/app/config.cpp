@@ -123,7 +123,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   if (auto* t = section(root, "socketio")) {
     const std::string w = "socketio";
     check_keys(*t, w,
-               {"path", "connect_timeout_ms", "ack_timeout_ms", "max_attachments", "namespaces"});
+               {"path", "connect_timeout_ms", "ack_timeout_ms", "max_attachments", "namespaces",
+                "recovery"});
     auto& s = c.socketio;
     s.path = get_string(*t, w, "path", s.path);
     s.connect_timeout_ms = static_cast<uint32_t>(
@@ -132,6 +133,18 @@ Config parse_config(const std::string& text, const std::string& source_name) {
         static_cast<uint32_t>(get_int(*t, w, "ack_timeout_ms", s.ack_timeout_ms, 1, kMaxMs));
     s.max_attachments =
         static_cast<uint32_t>(get_int(*t, w, "max_attachments", s.max_attachments, 0, 1000));
+    if (auto* r = t->get("recovery")) {
+      const std::string rw = w + ".recovery";
+      auto* rt = r->as_table();
+      if (!rt) fail(rw + ": expected a table ([socketio.recovery])");
+      check_keys(*rt, rw, {"enabled", "max_disconnection_ms", "max_packets"});
+      auto& rc = s.recovery;
+      rc.enabled = get_bool(*rt, rw, "enabled", rc.enabled);
+      rc.max_disconnection_ms = static_cast<uint32_t>(
+          get_int(*rt, rw, "max_disconnection_ms", rc.max_disconnection_ms, 1, kMaxMs));
+      rc.max_packets =
+          static_cast<uint32_t>(get_int(*rt, rw, "max_packets", rc.max_packets, 1, 10000000));
+    }
     if (auto* n = t->get("namespaces")) {
       auto* arr = n->as_array();
       if (!arr) fail(w + ".namespaces: expected an array of tables ([[socketio.namespaces]])");
@@ -250,6 +263,12 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
       c.socketio.ack_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
     else if (k == "SOCKETIO_MAX_ATTACHMENTS")
       c.socketio.max_attachments = static_cast<uint32_t>(env_int(var, v, 0, 1000));
+    else if (k == "SOCKETIO_RECOVERY_ENABLED")
+      c.socketio.recovery.enabled = env_bool(var, v);
+    else if (k == "SOCKETIO_RECOVERY_MAX_DISCONNECTION_MS")
+      c.socketio.recovery.max_disconnection_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
+    else if (k == "SOCKETIO_RECOVERY_MAX_PACKETS")
+      c.socketio.recovery.max_packets = static_cast<uint32_t>(env_int(var, v, 1, 10000000));
     else if (k == "ECHO_PATH")
       c.echo.path = v;
     else if (k == "AUTH_ALLOW_ANONYMOUS")
@@ -343,7 +362,10 @@ std::string to_toml(const Config& c) {
     << "\n\n[socketio]\npath = " << q(c.socketio.path)
     << "\nconnect_timeout_ms = " << c.socketio.connect_timeout_ms
     << "\nack_timeout_ms = " << c.socketio.ack_timeout_ms
-    << "\nmax_attachments = " << c.socketio.max_attachments << "\n";
+    << "\nmax_attachments = " << c.socketio.max_attachments
+    << "\n\n[socketio.recovery]\nenabled = " << (c.socketio.recovery.enabled ? "true" : "false")
+    << "\nmax_disconnection_ms = " << c.socketio.recovery.max_disconnection_ms
+    << "\nmax_packets = " << c.socketio.recovery.max_packets << "\n";
   for (auto& n : c.socketio.namespaces) {
     o << "\n[[socketio.namespaces]]\nname = " << q(n.name) << "\n";
     if (!n.on_connect.empty()) o << "on_connect = " << q(n.on_connect) << "\n";

@@ -44,6 +44,13 @@ struct Config {
     uint32_t ack_timeout_ms = 10000;
     uint32_t max_attachments = 10;
     std::vector<NamespaceConfig> namespaces = {NamespaceConfig{}};
+    // Connection state recovery (Socket.IO 4.6+). Off by default: the CONNECT reply
+    // then has only `sid`, as the official test suite expects.
+    struct Recovery {
+      bool enabled = false;
+      uint32_t max_disconnection_ms = 120000;
+      uint32_t max_packets = 10000;
+    } recovery;
   } socketio;
 
   struct Echo {

@@ -88,6 +88,9 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   so.ack_timeout_ms = c.socketio.ack_timeout_ms;
   so.max_attachments = c.socketio.max_attachments;
   so.allow_anonymous = c.auth.allow_anonymous;
+  so.recovery.enabled = c.socketio.recovery.enabled;
+  so.recovery.max_disconnection_ms = c.socketio.recovery.max_disconnection_ms;
+  so.recovery.max_packets = c.socketio.recovery.max_packets;
   im.sio = std::make_unique<sio::SioServer>(im.worker_ptrs, so, im.verifier);
 
   for (size_t i = 0; i < c.socketio.namespaces.size(); ++i) {

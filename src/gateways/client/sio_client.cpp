@@ -145,8 +145,26 @@ void SioClient::connect(Packet& p) {
     return refuse("unauthorized", json::object{{"reason", "missing token"}});
   }
 
+  // Connection state recovery: the client sends back its private id and the
+  // offset of the last broadcast it saw.
+  std::optional<RecoveryStore::Restored> restored;
+  RecoveryStore* store = server_.recovery();
+  if (store && p.data.is_object()) {
+    auto& o = p.data.as_object();
+    auto* pid = o.if_contains("pid");
+    auto* offset = o.if_contains("offset");
+    if (pid && pid->is_string() && offset && offset->is_string()) {
+      restored = store->restore(std::string(pid->as_string()), std::string(offset->as_string()),
+                                std::string(p.nsp));
+      // Never hand a session to someone else: the token must name the same user.
+      if (restored && restored->session.user_id != user_id) restored.reset();
+    }
+    o.erase("pid");
+    o.erase("offset");
+  }
+
   auto socket = std::make_shared<Socket>(
-      server_, *this, *ns, random_id(),
+      server_, *this, *ns, restored ? restored->session.sid : random_id(),
       p.data.is_null() ? json::value(json::object{}) : std::move(p.data), std::move(user_id));
   for (auto& m : ns->middlewares()) {
     std::optional<ConnectRefusal> refusal;
@@ -159,10 +177,22 @@ void SioClient::connect(Packet& p) {
   }
   sockets_.push_back(socket);
   server_.add_socket(*socket);
+  if (restored) {
+    socket->recovered = true;
+    socket->pid = restored->session.pid;
+    socket->skip_upto = restored->upto_seq;
+    for (auto& room : restored->session.rooms) socket->join(room);
+  } else if (store) {
+    socket->pid = random_id();
+  }
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
-  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"}";
+  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"";
+  if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
+  reply += "}";
   session_.send(net::make_text_wire(reply));
+  if (restored)
+    for (auto& b : restored->missed) send(b->wires, false);
   for (auto& hook : ns->connection_hooks()) {
     if (!socket->connected()) break;
     try {

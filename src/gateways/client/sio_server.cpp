@@ -44,13 +44,29 @@ std::vector<net::WirePtr> encode_ack(std::string_view nsp, uint64_t id,
 
 void BroadcastOperator::emit(std::string_view event, boost::json::array args,
                              std::vector<Bytes> attachments) const {
-  auto b = std::make_shared<Broadcast>();
-  b->nsp = nsp_;
-  b->rooms = rooms_;
-  b->except = except_;
-  b->is_volatile = volatile_flag_;
-  b->wires = encode_event(nsp_, event, args, attachments);
-  server_->broadcast(std::move(b));
+  auto make = [&] {
+    auto b = std::make_shared<Broadcast>();
+    b->nsp = nsp_;
+    b->rooms = rooms_;
+    b->except = except_;
+    b->is_volatile = volatile_flag_;
+    return b;
+  };
+  RecoveryStore* store = server_->recovery();
+  if (!store || volatile_flag_) {
+    auto b = make();
+    b->wires = encode_event(nsp_, event, args, attachments);
+    server_->broadcast(std::move(b));
+    return;
+  }
+  // Recorded for recovery: the offset rides as the last argument (the protocol's
+  // way; the client keeps the last one it saw and sends it back on reconnect).
+  server_->broadcast(store->record([&](const std::string& offset, uint64_t) {
+    auto b = make();
+    args.emplace_back(boost::json::string(offset));
+    b->wires = encode_event(nsp_, event, args, attachments);
+    return b;
+  }));
 }
 
 SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
@@ -58,6 +74,8 @@ SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
     : workers_(std::move(workers)),
       options_(options),
       verifier_(std::move(verifier)),
+      recovery_(options_.recovery.enabled ? std::make_unique<RecoveryStore>(options_.recovery)
+                                          : nullptr),
       shards_(workers_.size()) {}
 
 SioServer::~SioServer() = default;
@@ -143,6 +161,7 @@ void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
   auto deliver = [&](Socket* s) {
     if (s->mark == seq) return;
     s->mark = seq;
+    if (b.seq && b.seq <= s->skip_upto) return;  // already replayed by its recovery
     s->send_wires(b.wires, b.is_volatile);
   };
   if (b.rooms.empty()) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateways/client/namespace.hpp"
+#include "gateways/client/recovery_store.hpp"
 #include "gateways/client/sio_types.hpp"
 #include "net/wire.hpp"
 
@@ -33,6 +34,7 @@ struct SioOptions {
   uint32_t ack_timeout_ms = 10000;
   uint32_t max_attachments = 10;
   bool allow_anonymous = false;
+  RecoveryOptions recovery;
 };
 
 // Targets of a broadcast, built fluently: server.of("/").to("r").except("x").emit(...).
@@ -70,6 +72,7 @@ struct Broadcast {
   std::vector<std::string> except;  // rooms (or socket ids) to skip
   bool is_volatile = false;
   std::vector<net::WirePtr> wires;  // the packet, then its attachments
+  uint64_t seq = 0;                 // recovery offset number; 0 when not recorded
 };
 
 // Encodes an EVENT (or BINARY_EVENT) into wires.
@@ -111,6 +114,8 @@ class SioServer {
 
   const SioOptions& options() const { return options_; }
   const JwtVerifier* verifier() const { return verifier_.get(); }
+  // Connection state recovery; null when off.
+  RecoveryStore* recovery() { return recovery_.get(); }
 
   // Per-worker shards (only the owning worker touches them).
   NamespaceShard& shard(unsigned worker, const std::string& nsp);
@@ -127,6 +132,7 @@ class SioServer {
   std::vector<net::Worker*> workers_;
   SioOptions options_;
   std::shared_ptr<const JwtVerifier> verifier_;
+  std::unique_ptr<RecoveryStore> recovery_;
   std::unordered_map<std::string, std::unique_ptr<Namespace>> namespaces_;
   std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;
 };

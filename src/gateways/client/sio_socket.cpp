@@ -133,9 +133,18 @@ void Socket::drop_transport() {
     session.drop("transport close");
 }
 
+// The reference server's list: the client did not mean to leave.
+static bool recoverable(const std::string& reason) {
+  return reason == "transport error" || reason == "transport close" || reason == "forced close" ||
+         reason == "ping timeout" || reason == "server shutting down" ||
+         reason == "forced server close";
+}
+
 void Socket::on_disconnect(const std::string& reason) {
   if (!client_) return;
   auto self = shared_from_this();
+  if (auto* store = server_.recovery(); store && !pid.empty() && recoverable(reason))
+    store->save(SavedSession{pid, id_, nsp_->name(), user_id_, rooms_, 0});
   server_.remove_socket(*this);
   client_ = nullptr;
   for (auto& hook : nsp_->disconnect_hooks()) {

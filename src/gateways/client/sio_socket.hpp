@@ -63,7 +63,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void send_wires(const std::vector<net::WirePtr>& wires, bool is_volatile = false);
   void on_ack(uint64_t id, boost::json::array args, std::vector<Bytes> attachments);
   void on_disconnect(const std::string& reason);
-  uint64_t mark = 0;  // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+  uint64_t mark = 0;       // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+  uint64_t skip_upto = 0;  // recovered: broadcasts up to this seq were replayed
+  std::string pid;         // private session id (connection state recovery)
+  bool recovered = false;
 
  private:
   struct PendingAck {
