@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     sub->add_option("--server-pid", c.server_pid, "server process id (RSS and CPU figures)");
     sub->add_option("--label", c.label, "name of the server in the output")->capture_default_str();
+    sub->add_option("--case", c.case_name, "name of this run in the output (default: scenario)");
     sub->add_option("--concurrency", c.concurrency, "connection attempts in flight")
         ->capture_default_str();
     sub->add_option("--connect-timeout", c.connect_timeout, "seconds for the connect phase")

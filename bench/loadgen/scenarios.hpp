@@ -12,6 +12,7 @@ struct Common {
   unsigned threads = 1;
   int server_pid = 0;            // for RSS and CPU figures
   std::string label = "server";  // copied into the JSON ("switchboard", "node", ...)
+  std::string case_name;         // copied into the JSON as "case" (default: the scenario)
   unsigned concurrency = 256;    // connection attempts in flight
   double connect_timeout = 60;   // seconds for the whole connect phase
   double warmup = 2;             // seconds not measured

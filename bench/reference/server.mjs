@@ -4,6 +4,9 @@
 //   join `user:<sub>`), events join / leave / to_room / rtt (ack) / echo,
 //   POST /api/emit with X-API-Key ({room|user, event, data|args}), /healthz,
 //   pingInterval 25000 ms / pingTimeout 20000 ms (the Engine.IO defaults).
+//   Also a minimal SSE endpoint, GET /sse/<stream>, fed by POST /api/emit
+//   {"stream": "<stream>", "event", "data"}: it lets the load generator's SSE
+//   client be checked before Switchboard serves /sse (not a socket.io feature).
 // Usage: node server.mjs --port 3100 [--host 127.0.0.1] [--jwt-secret s] [--api-key k]
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -42,8 +45,27 @@ function json(res, status, body) {
 }
 const apiError = (res, status, code, message) => json(res, status, { error: { code, message } });
 
+const sseStreams = new Map(); // stream name -> Set of responses
+
+function sseOpen(req, res, stream) {
+  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
+  res.write(": ok\n\n");
+  if (!sseStreams.has(stream)) sseStreams.set(stream, new Set());
+  const set = sseStreams.get(stream);
+  set.add(res);
+  req.on("close", () => set.delete(res));
+}
+
+function ssePublish(stream, event, data) {
+  const set = sseStreams.get(stream);
+  if (!set) return;
+  const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  for (const res of set) res.write(frame);
+}
+
 const http = createServer((req, res) => {
   if (req.url === "/healthz") return json(res, 200, { status: "ok" });
+  if (req.method === "GET" && req.url.startsWith("/sse/")) return sseOpen(req, res, req.url.slice(5));
   if (req.url === "/api/emit") {
     if (req.method !== "POST") return apiError(res, 405, "method_not_allowed", "use POST");
     if (req.headers["x-api-key"] !== opts["api-key"]) return apiError(res, 401, "unauthorized", "bad API key");
@@ -58,6 +80,10 @@ const http = createServer((req, res) => {
       }
       if (!body || typeof body.event !== "string" || !body.event)
         return apiError(res, 400, "invalid_request", '"event" must be a non-empty string');
+      if (typeof body.stream === "string" && body.stream) {
+        ssePublish(body.stream, body.event, body.data);
+        return json(res, 200, { ok: true });
+      }
       let op;
       if (typeof body.room === "string" && body.room) op = io.to(body.room);
       else if (typeof body.user === "string" || typeof body.user === "number") op = io.to(`user:${body.user}`);
