@@ -32,7 +32,8 @@ COLUMNS = {
                ("p999_ms", "p99.9 ms", False, "{:.2f}"),
                ("max_ms", "max ms", False, "{:.2f}"),
                ("deliveries_missing", "missing", False, "{:.0f}"),
-               ("server_cpu_pct", "server CPU %", None, "{:.0f}")],
+               ("server_cpu_pct", "server CPU %", None, "{:.0f}"),
+               ("server_us_per_op", "server CPU µs/delivery", None, "{:.2f}")],
     "notify": [("sent_per_s", "sent/s", True, "{:,.0f}"),
                ("p50_ms", "p50 ms", False, "{:.2f}"),
                ("p99_ms", "p99 ms", False, "{:.2f}"),
@@ -40,13 +41,15 @@ COLUMNS = {
                ("max_ms", "max ms", False, "{:.2f}"),
                ("deliveries_missing", "missing", False, "{:.0f}"),
                ("posts_failed", "failed POSTs", False, "{:.0f}"),
-               ("server_cpu_pct", "server CPU %", None, "{:.0f}")],
+               ("server_cpu_pct", "server CPU %", None, "{:.0f}"),
+               ("server_us_per_op", "server CPU µs/notify", None, "{:.1f}")],
     "acks": [("round_trips_per_s", "round trips/s", True, "{:,.0f}"),
              ("p50_ms", "p50 ms", False, "{:.2f}"),
              ("p99_ms", "p99 ms", False, "{:.2f}"),
              ("p999_ms", "p99.9 ms", False, "{:.2f}"),
              ("max_ms", "max ms", False, "{:.2f}"),
-             ("server_cpu_pct", "server CPU %", None, "{:.0f}")],
+             ("server_cpu_pct", "server CPU %", None, "{:.0f}"),
+             ("server_us_per_op", "server CPU µs/round trip", None, "{:.1f}")],
     "sse": [("deliveries_per_s", "deliveries/s", True, "{:,.0f}"),
             ("p50_ms", "p50 ms", False, "{:.2f}"),
             ("p99_ms", "p99 ms", False, "{:.2f}"),
@@ -63,8 +66,18 @@ def load(path):
         for line in f:
             line = line.strip()
             if line.startswith("{"):
-                rows.append(json.loads(line))
+                rows.append(derive(json.loads(line)))
     return rows
+
+
+def derive(r):
+    """Server CPU time per operation: a fairer figure than a rate when the
+    closed loop or the shared cores bound the rate."""
+    rate = {"fanout": "deliveries_per_s", "acks": "round_trips_per_s",
+            "notify": "sent_per_s"}.get(r.get("scenario"))
+    if rate and r.get(rate) and r.get("server_cpu_pct") is not None:
+        r["server_us_per_op"] = r["server_cpu_pct"] / 100 / r[rate] * 1e6
+    return r
 
 
 def by_case(rows):
@@ -193,7 +206,7 @@ def bar_chart(path, title, ylabel, groups, series, values, logscale=False):
         f"'{os.path.basename(dat)}' using {i + 2}:xtic(1) title columnheader({i + 2})"
         for i in range(len(series)))
     gnuplot(f"""
-set terminal pngcairo size 900,480 font 'sans,10' noenhanced
+set terminal pngcairo size 900,520 font 'sans,10' noenhanced
 set output '{os.path.basename(path)}'
 set title '{title}'
 set ylabel '{ylabel}'
@@ -202,7 +215,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top right
+set key below
 set yrange [{'1e-2' if logscale else '0'}:*]
 {'set logscale y' if logscale else ''}
 plot {plots}
@@ -403,8 +416,11 @@ def summarize(cases):
     if mc:
         total = sum(r.get("connected", 0) for r in cases[mc])
         req = sum(r.get("requested", 0) for r in cases[mc])
+        fd = cases[mc][0].get("fd_limit")
+        why = (f": the server ran out of file descriptors (open-files limit {fd} per process)"
+               if fd and total < req and total >= 0.95 * fd else "")
         L.append(f"- Concurrent connections held by one node (target ≥ 100,000): "
-                 f"{total:,} of {req:,} attempted (see the max-conns section for what ran out).")
+                 f"{total:,} of {req:,} attempted{why}; see the notes.")
     return L
 
 

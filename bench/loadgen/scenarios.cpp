@@ -761,8 +761,8 @@ int run_sse(const Common& c, const SseOpts& o) {
   cpu.put(out);
   pub->stop = true;
   const double dps = static_cast<double>(s.received) / wall;
-  out["sent_per_s"] = r1(static_cast<double>(pub->ok.load() + pub->bad.load()) /
-                         (c.warmup + c.duration));
+  out["sent_per_s"] =
+      r1(static_cast<double>(pub->ok.load() + pub->bad.load()) / (c.warmup + c.duration));
   out["deliveries_per_s"] = std::round(dps);
   out["posts_ok"] = pub->ok.load();
   out["posts_failed"] = pub->bad.load();
