@@ -61,7 +61,7 @@ bool parse_head(std::string_view data, ResponseHead& out) {
 
 void HttpPoster::connect(asio::ip::address_v4 source,
                          std::function<void(const std::string&)> on_ready) {
-  if (auto ec = open_from(sock_, source)) {
+  if (auto ec = open_from(sock_, source, rt_.server())) {
     state_ = State::Dead;
     return on_ready("socket: " + ec.message());
   }
@@ -146,7 +146,7 @@ void HttpPoster::fail(const std::string& why) {
 
 void SseConn::start(asio::ip::address_v4 source, std::string path, ReadyFn on_ready) {
   on_ready_ = std::move(on_ready);
-  if (auto ec = open_from(sock_, source)) return fail("socket: " + ec.message());
+  if (auto ec = open_from(sock_, source, rt_.server())) return fail("socket: " + ec.message());
   sock_.async_connect(rt_.server(), [self = shared_from_this(),
                                      path = std::move(path)](boost::system::error_code ec) {
     if (self->state_ == State::Closed) return;

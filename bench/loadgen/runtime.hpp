@@ -90,9 +90,11 @@ class Runtime {
   std::map<std::string, uint64_t> errors_;
 };
 
-// Opens `sock` bound to `source` (port chosen at connect time, so ports are
-// per source address); any address = no bind. Sets TCP_NODELAY.
-boost::system::error_code open_from(tcp::socket& sock, asio::ip::address_v4 source);
+// Opens `sock` for `server`'s protocol, bound to `source` when it is IPv4 (port
+// chosen at connect time, so ports are per source address); any address = no
+// bind. Sets TCP_NODELAY.
+boost::system::error_code open_from(tcp::socket& sock, asio::ip::address_v4 source,
+                                    const tcp::endpoint& server);
 
 // /proc/<pid>/status VmRSS in KiB, 0 when unreadable.
 uint64_t rss_kib(int pid);

@@ -695,7 +695,6 @@ int run_sse(const Common& c, const SseOpts& o) {
   if (probe_status.load() == 404) {
     out["skipped"] = true;
     out["reason"] = "server does not serve /sse yet (HTTP 404)";
-    rt.failed = 0;
     finish(rt, out, "SSE: server does not serve /sse yet");
     rt.stop();
     return 0;

@@ -21,11 +21,12 @@ constexpr std::string_view kAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 // Opens `sock` and binds it to `source` without taking a port yet, so the
 // kernel picks the port at connect() time per (source, destination) pair.
-boost::system::error_code open_from(tcp::socket& sock, asio::ip::address_v4 source) {
+boost::system::error_code open_from(tcp::socket& sock, asio::ip::address_v4 source,
+                                    const tcp::endpoint& server) {
   boost::system::error_code ec;
-  sock.open(tcp::v4(), ec);
+  sock.open(server.protocol(), ec);
   if (ec) return ec;
-  if (!source.is_unspecified()) {
+  if (!source.is_unspecified() && server.address().is_v4()) {
     int one = 1;
     ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     sock.bind(tcp::endpoint(source, 0), ec);
@@ -38,7 +39,7 @@ boost::system::error_code open_from(tcp::socket& sock, asio::ip::address_v4 sour
 void SioConn::start(asio::ip::address_v4 source, std::string connect_data, ReadyFn on_ready) {
   connect_data_ = std::move(connect_data);
   on_ready_ = std::move(on_ready);
-  if (auto ec = open_from(sock_, source)) return fail("socket: " + ec.message());
+  if (auto ec = open_from(sock_, source, rt_.server())) return fail("socket: " + ec.message());
   sock_.async_connect(rt_.server(), [self = shared_from_this()](boost::system::error_code ec) {
     if (self->state_ == State::Closed) return;
     if (ec) return self->fail("connect: " + ec.message());
