@@ -7,7 +7,8 @@
 #   BENCH_NICE=-10 bench/run-all.sh  # on a machine shared with other work
 #   QUICK=1 bench/run-all.sh         # short durations, smaller counts (smoke run)
 #
-# Env: SB_WORKERS (default nproc), BUILD, BENCH_NICE, QUICK.
+# Env: SB_WORKERS (default nproc), BUILD, BENCH_NICE, QUICK, BENCH_NOTE (a
+# sentence about the conditions, copied into BENCHMARKS.md).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_prepare
@@ -72,6 +73,7 @@ cat "$RESULTS_DIR"/.maxc1 "$RESULTS_DIR"/.maxc2 |
 rm -f "$RESULTS_DIR"/.maxc1 "$RESULTS_DIR"/.maxc2
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+export BENCH_NOTE=${BENCH_NOTE:-}   # free text for BENCHMARKS.md (e.g. how noisy the machine was)
 cp "$OUT" "$RESULTS_DIR/latest.jsonl"
 python3 - "$RESULTS_DIR/meta.json" <<PY
 import json, subprocess, sys, os, platform
@@ -90,7 +92,7 @@ meta = {
   "load_before": "$load_before", "load_after": "$load_after",
   "command": "bench/run-all.sh" + (" (QUICK=1)" if "${QUICK:-0}" == "1" else "")
              + (" with BENCH_NICE=$BENCH_NICE" if "$BENCH_NICE" != "0" else ""),
-  "noise": "${BENCH_NOTE:-}",
+  "noise": os.environ.get("BENCH_NOTE", ""),
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 PY
