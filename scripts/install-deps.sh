@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages and npm modules that the build, the tests and
 # `make run` need. Idempotent: does nothing when everything is present.
+#   --test   also the npm modules of the end-to-end tests
+#   --bench  also what bench/ needs: gnuplot-nox, curl, the reference server's npm modules
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,8 @@ PKGS=(build-essential cmake pkg-config clang-format
   libjwt-dev libmsgpuck-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev libsqlite3-dev libgtest-dev libbenchmark-dev
   redis-server nats-server nodejs npm)
+# The benchmarks only (bench/run-all.sh draws its charts with gnuplot).
+[[ "${1:-}" == "--bench" ]] && PKGS+=(gnuplot-nox curl)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -30,5 +34,13 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package.json -nt tests/e2e/node_modules ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+fi
+
+# npm modules of the benchmark reference server (only when asked: `--bench`).
+if [[ "${1:-}" == "--bench" ]]; then
+  if [ ! -d bench/reference/node_modules ] ||
+     [ bench/reference/package-lock.json -nt bench/reference/node_modules ]; then
+    (cd bench/reference && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
   fi
 fi
