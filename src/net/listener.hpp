@@ -12,6 +12,7 @@ class Worker;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
+  ~Listener();
   using OnAccept = std::function<void(boost::asio::ip::tcp::socket)>;
   // Throws boost::system::system_error when the address cannot be bound.
   Listener(Worker& worker, const std::string& host, uint16_t port, OnAccept on_accept);
@@ -21,7 +22,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void accept();
+  void shed_one();  // out of file descriptors: accept and close one pending connection
   Worker& worker_;
+  int reserve_fd_ = -1;  // kept open so that shed_one() has a descriptor to spend
+  uint64_t shed_count_ = 0;
   boost::asio::ip::tcp::acceptor acceptor_;
   OnAccept on_accept_;
 };
