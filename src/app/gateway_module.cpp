@@ -185,11 +185,14 @@ void GatewayModule::start() {
   for (auto* w : im.worker_ptrs) {
     auto listener = std::make_shared<net::Listener>(
         *w, c.server.host, port, [this, w](boost::asio::ip::tcp::socket s) {
-          auto conn = std::make_shared<net::HttpConnection>(
+          // Not make_shared: the idle timer keeps a weak_ptr for minutes, and with
+          // make_shared that would pin the whole object's memory after a WebSocket
+          // upgrade has finished with it.
+          std::shared_ptr<net::HttpConnection> conn(new net::HttpConnection(
               *w, std::move(s), impl_->http_limits,
               [this](std::shared_ptr<net::HttpConnection> c, net::HttpRequest&& r) {
                 impl_->route(c, std::move(r));
-              });
+              }));
           conn->start();
         });
     if (port == 0) port = listener->port();  // every worker shares the first's port

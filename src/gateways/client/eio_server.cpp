@@ -218,7 +218,16 @@ static std::shared_ptr<const Handshake> make_handshake(net::HttpRequest& req) {
   auto h = std::make_shared<Handshake>();
   h->url = std::move(req.target);
   h->address = std::move(req.remote_address);
-  h->headers = std::move(req.headers);
+  // Kept for the session's life (handlers read them): drop what only served the upgrade.
+  for (auto& kv : req.headers) {
+    const std::string_view k = kv.first;
+    if (k == "sec-websocket-key" || k == "sec-websocket-version" ||
+        k == "sec-websocket-extensions" || k == "upgrade" || k == "connection" ||
+        k == "cache-control" || k == "pragma")
+      continue;
+    h->headers.push_back(std::move(kv));
+  }
+  h->headers.shrink_to_fit();
   h->query = std::move(req.query);
   h->issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
