@@ -204,10 +204,12 @@ void WsConnection::send(WirePtr wire) {
 void WsConnection::schedule_flush() {
   if (flush_scheduled_ || writing_) return;
   flush_scheduled_ = true;
-  worker_.post([self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->flush();
-  });
+  worker_.defer_flush(shared_from_this());
+}
+
+void WsConnection::flush_now() {
+  flush_scheduled_ = false;
+  flush();
 }
 
 void WsConnection::flush() {
@@ -219,7 +221,38 @@ void WsConnection::flush() {
   inflight_.swap(queue_);
   queue_bytes_ = 0;
   gather_.clear();
-  for (auto& w : inflight_) gather_.emplace_back(w->bytes.data(), w->bytes.size());
+  size_t total = 0;
+  for (auto& w : inflight_) {
+    gather_.emplace_back(w->bytes.data(), w->bytes.size());
+    total += w->bytes.size();
+  }
+  // Most writes fit in the socket buffer: write now, and only go asynchronous
+  // (an allocated operation, a later wake-up) for what the kernel did not take.
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(gather_, ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    ec = {};
+    n = 0;
+  }
+  if (ec) {
+    inflight_.clear();
+    notify_closed("transport error");
+    shutdown_now();
+    return;
+  }
+  if (n == total) {
+    inflight_.clear();
+    if (close_after_flush_) shutdown_now();
+    return;
+  }
+  size_t skip = 0;
+  while (n >= gather_[skip].size()) n -= gather_[skip++].size();
+  gather_[skip] += n;
+  gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(skip));
+  write_async();
+}
+
+void WsConnection::write_async() {
   writing_ = true;
   boost::asio::async_write(
       socket_, gather_, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/wire.hpp"
+#include "net/worker.hpp"
 
 namespace sb::net {
 
@@ -27,7 +28,7 @@ struct WsLimits {
   uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // queued and unsent; beyond it: disconnect
 };
 
-class WsConnection : public std::enable_shared_from_this<WsConnection> {
+class WsConnection : public std::enable_shared_from_this<WsConnection>, public Flushable {
  public:
   WsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const WsLimits& limits);
   ~WsConnection();
@@ -68,6 +69,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   void notify_closed(const char* reason);
   void schedule_flush();
   void flush();
+  void flush_now() override;
+  void write_async();  // the rest of gather_ once the socket would block
   void shutdown_now();
 
   Worker& worker_;

@@ -26,6 +26,13 @@ void Worker::arm_tick() {
   });
 }
 
+void Worker::run_flushes() {
+  flush_posted_ = false;
+  flushing_.swap(pending_flush_);  // flushes may defer more (for the next turn)
+  for (auto& f : flushing_) f->flush_now();
+  flushing_.clear();  // keeps the capacity
+}
+
 void Worker::run_here() {
   thread_id_ = std::this_thread::get_id();
   arm_tick();

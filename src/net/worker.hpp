@@ -15,6 +15,15 @@
 
 namespace sb::net {
 
+// Something with output queued during this loop turn (see Worker::defer_flush).
+class Flushable {
+ public:
+  virtual void flush_now() = 0;
+
+ protected:
+  ~Flushable() = default;
+};
+
 class Worker {
  public:
   explicit Worker(unsigned index, uint32_t tick_ms = 10);
@@ -46,6 +55,17 @@ class Worker {
       post(std::forward<F>(f));
   }
 
+  // Flushes `f` once the current handlers are done, together with every other
+  // connection written to in this turn: one posted task per turn, not one per
+  // connection (a room fan-out touches thousands). Owner thread only.
+  void defer_flush(std::shared_ptr<Flushable> f) {
+    pending_flush_.push_back(std::move(f));
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      post([this] { run_flushes(); });
+    }
+  }
+
   void start();  // spawns the thread
   void stop();   // stops the loop (from any thread)
   void join();
@@ -54,6 +74,7 @@ class Worker {
 
  private:
   void arm_tick();
+  void run_flushes();
 
   unsigned index_;
   boost::asio::io_context io_{1};
@@ -62,6 +83,9 @@ class Worker {
   std::vector<uint8_t> read_buffer_;
   std::thread thread_;
   std::atomic<std::thread::id> thread_id_{};
+  std::vector<std::shared_ptr<Flushable>> pending_flush_;
+  std::vector<std::shared_ptr<Flushable>> flushing_;
+  bool flush_posted_ = false;
 };
 
 }  // namespace sb::net
