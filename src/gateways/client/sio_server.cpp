@@ -58,7 +58,8 @@ SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
     : workers_(std::move(workers)),
       options_(options),
       verifier_(std::move(verifier)),
-      shards_(workers_.size()) {}
+      shards_(workers_.size()),
+      counters_(std::make_unique<SioWorkerCounters[]>(workers_.size())) {}
 
 SioServer::~SioServer() = default;
 
