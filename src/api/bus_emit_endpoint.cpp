@@ -23,10 +23,12 @@ net::HttpResponse handle_bus_emit(const net::HttpRequest& req, std::string_view 
     payload = json::parse(req.body, ec, {}, opt);
     if (ec) return net::api_error(400, "invalid_json", "request body is not valid JSON");
   }
-  const size_t handlers = bus.emit(name, std::move(payload));
+  size_t routed = 0;
+  const size_t handlers = bus.emit(name, std::move(payload), &routed);
   net::HttpResponse r;
   r.header("Content-Type", "application/json");
-  r.body = "{\"ok\":true,\"handlers\":" + std::to_string(handlers) + "}";
+  r.body = "{\"ok\":true,\"handlers\":" + std::to_string(handlers) +
+           ",\"routed\":" + std::to_string(routed) + "}";
   return r;
 }
 

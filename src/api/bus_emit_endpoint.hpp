@@ -1,7 +1,8 @@
 #pragma once
 // POST /api/events/<name>: emits an event on the in-process bus, so services
 // can reach the bus's handlers and config routes over HTTP. The body (JSON,
-// may be empty) is the payload. Answer: {"ok":true,"handlers":<matched>}.
+// may be empty) is the payload. Answer: {"ok":true,"handlers":<subscriptions
+// that matched>,"routed":<route deliveries made>}.
 #include <string_view>
 
 #include "net/http_request.hpp"

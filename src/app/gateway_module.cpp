@@ -107,8 +107,9 @@ void GatewayModule::Impl::build_intra_service() {
   routes->set_sink("user", make_room_sink(*sio, true));
   if (routes->size()) {
     auto* rt = routes.get();
-    // Routes see every bus event, synchronously: the emitter's order is kept.
-    bus->on("**", [rt](const intra::BusEvent& e) { rt->apply("bus", e.name, e.payload); });
+    bus->set_router([rt](std::string_view name, const boost::json::value& payload) {
+      return rt->apply("bus", name, payload);
+    });
   }
 
   metrics = std::make_unique<intra::MetricsCollector>(worker_ptrs, sse.get(), bus.get(),

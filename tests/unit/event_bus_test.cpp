@@ -96,3 +96,19 @@ TEST(EventBus, PostedHandlersRunLaterOnAWorkerInOrder) {
   EXPECT_NE(ran_on, std::this_thread::get_id());
   EXPECT_EQ(bus.counters().handler_errors.load(), 100u);
 }
+
+TEST(EventBus, TheRouterSeesEveryEventWithoutCountingAsAHandler) {
+  EventBus bus;
+  std::vector<std::string> routed;
+  bus.set_router([&](std::string_view name, const boost::json::value& p) -> size_t {
+    routed.push_back(std::string(name) + "=" + std::to_string(p.as_int64()));
+    return name == "a" ? 2 : 0;
+  });
+  size_t n = 99;
+  EXPECT_EQ(bus.emit("a", 1, &n), 0u);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(bus.emit("b", 2, &n), 0u);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(routed, (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(bus.counters().unhandled.load(), 1u);  // only "b": nothing took it
+}

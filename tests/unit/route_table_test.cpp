@@ -54,12 +54,13 @@ TEST(RouteTemplate, FailsOnMissingOrUnusableFields) {
   EXPECT_FALSE(RouteTemplate::parse("u:{data.n}").expand("e", data, out, err));
   EXPECT_FALSE(RouteTemplate::parse("u:{data.id}").expand("e", data, out, err));
   EXPECT_FALSE(RouteTemplate::parse("{data.id.x}").expand("e", data, out, err));
-  EXPECT_FALSE(RouteTemplate::parse("{data.tags.9}").expand("e", json::parse("{\"tags\":[]}"), out, err));
+  EXPECT_FALSE(
+      RouteTemplate::parse("{data.tags.9}").expand("e", json::parse("{\"tags\":[]}"), out, err));
 }
 
 TEST(RouteTemplate, RejectsMalformedTemplates) {
-  for (const char* bad : {"user:{data.id", "user:}", "{}", "{data..id}", "{foo.id}", "{event.x}",
-                          "{data.a b}"})
+  for (const char* bad :
+       {"user:{data.id", "user:}", "{}", "{data..id}", "{foo.id}", "{event.x}", "{data.a b}"})
     EXPECT_THROW(RouteTemplate::parse(bad), std::invalid_argument) << bad;
 }
 
@@ -76,9 +77,10 @@ struct Recorder : RouteSink {
 }  // namespace
 
 TEST(RouteTable, RoutesMatchingEventsToEveryTarget) {
-  RouteTable t({RouteSpec{"inbox.*", {"user:{data.to}", "sse:inbox:{data.to}"}, "new_notification", "/"},
-                RouteSpec{"bus:news.**", {"room:news"}, "", "/feed"},
-                RouteSpec{"broker:user.created", {"room:admins"}, "", "/"}});
+  RouteTable t(
+      {RouteSpec{"inbox.*", {"user:{data.to}", "sse:inbox:{data.to}"}, "new_notification", "/"},
+       RouteSpec{"bus:news.**", {"room:news"}, "", "/feed"},
+       RouteSpec{"broker:user.created", {"room:admins"}, "", "/"}});
   auto user = std::make_shared<Recorder>(), sse = std::make_shared<Recorder>(),
        room = std::make_shared<Recorder>();
   t.set_sink("user", user);
@@ -121,8 +123,10 @@ TEST(RouteTable, ValidatesSpecsNamingTheField) {
     }
     return std::string("ok");
   };
-  EXPECT_EQ(msg({"a", {"rooms:x"}, "", "/"}).rfind("routes[0].to[0]: unknown target scheme", 0), 0u);
-  EXPECT_EQ(msg({"a", {"room"}, "", "/"}).rfind("routes[0].to[0]: expected <scheme>:<name>", 0), 0u);
+  EXPECT_EQ(msg({"a", {"rooms:x"}, "", "/"}).rfind("routes[0].to[0]: unknown target scheme", 0),
+            0u);
+  EXPECT_EQ(msg({"a", {"room"}, "", "/"}).rfind("routes[0].to[0]: expected <scheme>:<name>", 0),
+            0u);
   EXPECT_EQ(msg({"a", {"room:{data.x"}, "", "/"}).rfind("routes[0].to[0]: unclosed", 0), 0u);
   EXPECT_EQ(msg({"kafka:a", {"room:x"}, "", "/"}).rfind("routes[0].from: unknown source", 0), 0u);
   EXPECT_EQ(msg({"a..b", {"room:x"}, "", "/"}).rfind("routes[0].from:", 0), 0u);

@@ -59,8 +59,8 @@ TEST(SseParser, FollowsTheSpecInterpretation) {
 }
 
 TEST(SseParser, HandlesBytesSplitAnywhere) {
-  const std::string wire = encode_event("1-1", "a", "x\ny") + encode_comment("hb") +
-                           encode_event("1-2", "", "z");
+  const std::string wire =
+      encode_event("1-1", "a", "x\ny") + encode_comment("hb") + encode_event("1-2", "", "z");
   for (size_t cut = 0; cut <= wire.size(); ++cut) {
     Parser p;
     std::vector<ParsedEvent> out;

@@ -19,16 +19,17 @@ TEST(SseEventId, ParsesOneOrSeveralPositions) {
 TEST(SseEventId, RefusesMalformedIds) {
   EventPosition p;
   EXPECT_EQ(parse_event_id("", p, 16), IdError::Empty);
-  for (const char* bad : {"abc", "12", "-3", "1-", "1-a", "1-2.", "1-.2", "1--2", " 1-2", "1-2 ",
-                          "1-2..3", "0x1-2", "1-+2", "18446744073709551616-1",
-                          "1-18446744073709551616", "1-2-3"})
+  for (const char* bad :
+       {"abc", "12", "-3", "1-", "1-a", "1-2.", "1-.2", "1--2", " 1-2", "1-2 ", "1-2..3", "0x1-2",
+        "1-+2", "18446744073709551616-1", "1-18446744073709551616", "1-2-3"})
     EXPECT_EQ(parse_event_id(bad, p, 16), IdError::Malformed) << bad;
   EXPECT_EQ(parse_event_id(std::string(600, '1'), p, 16), IdError::TooLong);
   EXPECT_EQ(parse_event_id("1-1.2.3", p, 2), IdError::TooManyParts);
 }
 
 namespace {
-sb::net::HttpRequest get(std::string target, std::vector<std::pair<std::string, std::string>> h = {}) {
+sb::net::HttpRequest get(std::string target,
+                         std::vector<std::pair<std::string, std::string>> h = {}) {
   sb::net::HttpRequest r;
   r.method = "GET";
   r.target = target;
@@ -55,9 +56,10 @@ TEST(SseRequest, ReadsStreamsPositionLevelAndToken) {
   EXPECT_EQ(r.token, "t");
 
   // The header wins over the query; Bearer over ?token=.
-  ASSERT_FALSE(sb::intra::parse_sse_request(
-      get("/sse/x?lastEventId=1-1&token=q", {{"last-event-id", "2-9"}, {"authorization", "Bearer h"}}),
-      4, r));
+  ASSERT_FALSE(
+      sb::intra::parse_sse_request(get("/sse/x?lastEventId=1-1&token=q",
+                                       {{"last-event-id", "2-9"}, {"authorization", "Bearer h"}}),
+                                   4, r));
   EXPECT_EQ(r.last_event_id->epoch, 2u);
   EXPECT_EQ(r.token, "h");
 }
@@ -76,7 +78,8 @@ TEST(SseRequest, RefusesBadInputWithDefinedErrors) {
   EXPECT_EQ(code("/sse/a/b"), "400 invalid_stream");
   EXPECT_EQ(code("/sse?topic="), "400 invalid_stream");
   EXPECT_EQ(code("/sse/a", {{"last-event-id", "nope"}}), "400 invalid_last_event_id");
-  EXPECT_EQ(code("/sse/a?lastEventId=1-2.3"), "400 invalid_last_event_id");  // 2 positions, 1 stream
+  EXPECT_EQ(code("/sse/a?lastEventId=1-2.3"),
+            "400 invalid_last_event_id");  // 2 positions, 1 stream
   EXPECT_EQ(code("/sse/a?level=loud"), "400 invalid_level");
   EXPECT_EQ(code("/sse/a?history=-1"), "400 invalid_history");
   EXPECT_EQ(code("/sse/a?history=9999999999"), "400 invalid_history");

@@ -7,7 +7,9 @@
 using namespace sb::intra;
 
 namespace {
-StreamRule rule(size_t history) { return StreamRule{"s", Access::Public, history}; }
+StreamRule rule(size_t history) {
+  return StreamRule{"s", Access::Public, history};
+}
 SseMessagePtr pub(SseStream& s, std::vector<unsigned>* fanned = nullptr) {
   return s.publish(77, "data: x\n", -1, 0, [&](const SseMessagePtr&, unsigned w) {
     if (fanned) fanned->push_back(w);

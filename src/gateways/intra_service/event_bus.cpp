@@ -85,8 +85,17 @@ void EventBus::run(const Subscription& s, const BusEvent& e) {
   }
 }
 
-size_t EventBus::emit(std::string_view name, boost::json::value payload) {
+size_t EventBus::emit(std::string_view name, boost::json::value payload, size_t* routed) {
   counters_.emitted.fetch_add(1, std::memory_order_relaxed);
+  size_t routes = 0;
+  if (router_) {
+    try {
+      routes = router_(name, payload);
+    } catch (const std::exception& e) {
+      spdlog::error("bus: routing \"{}\" failed: {}", name, e.what());
+    }
+  }
+  if (routed) *routed = routes;
   std::shared_ptr<const Table> table;
   {
     std::lock_guard lk(mu_);
@@ -109,7 +118,7 @@ size_t EventBus::emit(std::string_view name, boost::json::value payload) {
       run(*s, *event);
     }
   }
-  if (!matched) counters_.unhandled.fetch_add(1, std::memory_order_relaxed);
+  if (!matched && !routes) counters_.unhandled.fetch_add(1, std::memory_order_relaxed);
   return matched;
 }
 

@@ -37,7 +37,7 @@ struct BusCounters {
   std::atomic<uint64_t> emitted{0};         // emit() calls
   std::atomic<uint64_t> delivered{0};       // handler runs that returned normally
   std::atomic<uint64_t> handler_errors{0};  // handler runs that threw
-  std::atomic<uint64_t> unhandled{0};       // events no subscription matched
+  std::atomic<uint64_t> unhandled{0};       // events no subscription nor route took
 };
 
 class EventBus {
@@ -61,8 +61,15 @@ class EventBus {
   void define(const std::string& name, BusHandler handler);
   bool defined(const std::string& name) const;
 
-  // Publishes. Returns the number of subscriptions that matched. Thread-safe.
-  size_t emit(std::string_view name, boost::json::value payload = nullptr);
+  // Publishes. Returns the number of subscriptions that matched; `routed`
+  // (optional) receives the route deliveries made. Thread-safe.
+  size_t emit(std::string_view name, boost::json::value payload = nullptr,
+              size_t* routed = nullptr);
+
+  // Config routes see every event before the handlers do (synchronously, in
+  // the emitter's order). Not a subscription: it does not count as a handler.
+  using Router = std::function<size_t(std::string_view name, const boost::json::value& payload)>;
+  void set_router(Router r) { router_ = std::move(r); }  // before events flow
 
   const BusCounters& counters() const { return counters_; }
   size_t subscription_count() const;
@@ -80,6 +87,7 @@ class EventBus {
   void run(const Subscription& s, const BusEvent& e);
 
   std::vector<net::Worker*> workers_;
+  Router router_;
   mutable std::mutex mu_;
   std::shared_ptr<const Table> table_;  // copy-on-write: emit() reads a snapshot
   std::unordered_map<std::string, BusHandler> registry_;
