@@ -1,4 +1,2 @@
 #include <gtest/gtest.h>
-TEST(Smoke, Builds) {
-  SUCCEED();
-}
+TEST(Smoke, Builds) { SUCCEED(); }

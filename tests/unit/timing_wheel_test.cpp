@@ -23,7 +23,7 @@ TEST(TimingWheel, FiresInDueOrderAndOnlyWhenDue) {
 }
 
 TEST(TimingWheel, EntriesBeyondOneTurnWaitForTheirTime) {
-  TimingWheel w(10, 4);                                 // one turn = 40 ms
+  TimingWheel w(10, 4);  // one turn = 40 ms
   const uint64_t t0 = TimingWheel::now_ms() / 10 * 10;  // tick-aligned
   int fired = 0;
   w.schedule_at(t0 + 150, [&] { ++fired; });
