@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config clang-format
   libboost1.81-dev libssl-dev libhiredis-dev libnats-dev librdkafka-dev
   libjwt-dev libmsgpuck-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev libsqlite3-dev libgtest-dev libbenchmark-dev
-  redis-server nats-server nodejs npm)
+  redis-server nats-server nodejs npm chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do
