@@ -74,8 +74,18 @@ void GatewayModule::Impl::build_intra_service() {
 
   intra::StreamCatalog catalog;
   auto history = [&](int64_t h) { return h >= 0 ? static_cast<size_t>(h) : c.sse.history_size; };
-  for (auto& sc : c.sse.streams)
-    catalog.add(intra::StreamRule{sc.name, *intra::parse_access(sc.access), history(sc.history_size)});
+  for (size_t i = 0; i < c.sse.streams.size(); ++i) {
+    const auto& sc = c.sse.streams[i];
+    const std::string where = "sse.streams[" + std::to_string(i) + "]";
+    auto access = intra::parse_access(sc.access);
+    if (!access || *access == intra::Access::Dashboard)
+      throw ConfigError(where + ".access: expected public, authenticated or user");
+    try {
+      catalog.add(intra::StreamRule{sc.name, *access, history(sc.history_size)});
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(where + ".name: " + e.what());
+    }
+  }
   if (c.sse.user_streams)
     catalog.add(intra::StreamRule{"user:*", intra::Access::User, c.sse.history_size});
   if (c.dashboard.enabled) {
@@ -332,8 +342,12 @@ void GatewayModule::start() {
   }
   spdlog::info("switchboard listening on {}:{} with {} worker(s)", c.server.host, port,
                im.workers.size());
-  if (c.dashboard.enabled)
-    spdlog::info("dashboard: http://{}:{}/dashboard{}", c.server.host == "0.0.0.0" ? "localhost" : c.server.host, port,
+  if (c.dashboard.enabled && c.dashboard.auth == "api_key" && c.api.keys.empty())
+    spdlog::warn("dashboard: locked: dashboard.auth is \"api_key\" but api.keys is empty "
+                 "(add a key, or set dashboard.auth = \"none\" on a development server)");
+  else if (c.dashboard.enabled)
+    spdlog::info("dashboard: http://{}:{}/dashboard{}",
+                 c.server.host == "0.0.0.0" ? "localhost" : c.server.host, port,
                  c.dashboard.auth == "none" ? "" : "?key=<API key>");
 }
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <stdexcept>
 
 #include "hub/topic_pattern.hpp"
@@ -86,15 +85,7 @@ void RouteTable::set_sink(const std::string& scheme, std::shared_ptr<RouteSink> 
 void RouteTable::report_failure(const Route& r, const Target& t, std::string_view name,
                                 const std::string& error) {
   counters_.failed.fetch_add(1, std::memory_order_relaxed);
-  // At most 20 lines a second, so a broken route cannot flood the logs (and
-  // the `logs` stream); the counter keeps the exact number.
-  using namespace std::chrono;
-  const uint64_t sec =
-      static_cast<uint64_t>(duration_cast<seconds>(steady_clock::now().time_since_epoch()).count());
-  uint64_t win = log_window_.load(std::memory_order_relaxed);
-  if (win != sec && log_window_.compare_exchange_strong(win, sec))
-    logged_in_window_.store(0, std::memory_order_relaxed);
-  if (logged_in_window_.fetch_add(1, std::memory_order_relaxed) >= 20) return;
+  if (!log_limiter_.allow()) return;
   spdlog::warn("routes: cannot route {} event \"{}\" (from \"{}\") to {}:{}: {}", r.source, name,
                r.pattern, t.scheme, t.name.text(), error);
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/log_limiter.hpp"
 #include "hub/route_template.hpp"
 
 namespace sb::hub {
@@ -92,9 +93,7 @@ class RouteTable {
   std::vector<Route> routes_;
   std::map<std::string, std::shared_ptr<RouteSink>> sinks_;
   RouteCounters counters_;
-  // Log rate limit: failures beyond a few per second are only counted.
-  std::atomic<uint64_t> log_window_{0};
-  std::atomic<uint32_t> logged_in_window_{0};
+  LogLimiter log_limiter_;  // failures beyond a few a second are only counted
 };
 
 }  // namespace sb::hub

@@ -77,11 +77,13 @@ void EventBus::run(const Subscription& s, const BusEvent& e) {
     counters_.delivered.fetch_add(1, std::memory_order_relaxed);
   } catch (const std::exception& ex) {
     counters_.handler_errors.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("bus: handler for \"{}\" threw on event \"{}\": {}", s.pattern, e.name,
-                  ex.what());
+    if (log_limiter_.allow())
+      spdlog::error("bus: handler for \"{}\" threw on event \"{}\": {}", s.pattern, e.name,
+                    ex.what());
   } catch (...) {
     counters_.handler_errors.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("bus: handler for \"{}\" threw on event \"{}\"", s.pattern, e.name);
+    if (log_limiter_.allow())
+      spdlog::error("bus: handler for \"{}\" threw on event \"{}\"", s.pattern, e.name);
   }
 }
 

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/log_limiter.hpp"
+
 namespace sb::net {
 class Worker;
 }
@@ -93,6 +95,7 @@ class EventBus {
   std::unordered_map<std::string, BusHandler> registry_;
   uint64_t next_id_ = 1;
   BusCounters counters_;
+  hub::LogLimiter log_limiter_;
 };
 
 }  // namespace sb::intra

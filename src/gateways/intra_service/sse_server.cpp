@@ -62,8 +62,11 @@ void SseServer::start() {
 void SseServer::heartbeat(unsigned worker) {
   // One wheel entry per worker, not per connection: connections that wrote
   // nothing since the last beat get the shared comment.
-  for (auto& c : shards_[worker].conns)
-    if (!c->out().take_activity()) c->out().send(heartbeat_bytes_, *heartbeat_bytes_);
+  for (auto& c : shards_[worker].conns) {
+    if (c->out().take_activity()) continue;
+    c->out().send(heartbeat_bytes_, *heartbeat_bytes_);
+    c->out().take_activity();  // the beat itself is not activity
+  }
   workers_[worker]->wheel().schedule_in(options_.heartbeat_ms,
                                         [this, worker] { heartbeat(worker); });
 }
@@ -283,8 +286,9 @@ void SseServer::remove(unsigned worker, SseConnection* c, const char* reason) {
   auto& sh = shards_[worker];
   if (std::string_view(reason) == "slow consumer") {
     counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("sse: disconnected a slow consumer ({}): more than {} bytes unsent",
-                 c->out().remote_address(), options_.max_buffer_bytes);
+    if (log_limiter_.allow())
+      spdlog::warn("sse: disconnected a slow consumer ({}): more than {} bytes unsent",
+                   c->out().remote_address(), options_.max_buffer_bytes);
   }
   for (auto& t : c->topics()) {
     auto it = sh.subs.find(t.stream);

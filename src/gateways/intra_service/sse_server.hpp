@@ -20,6 +20,7 @@
 #include "gateways/client/cors_policy.hpp"
 #include "gateways/intra_service/sse_message.hpp"
 #include "gateways/intra_service/stream_catalog.hpp"
+#include "hub/log_limiter.hpp"
 
 namespace sb {
 class JwtVerifier;
@@ -134,6 +135,7 @@ class SseServer {
   std::vector<Shard> shards_;
   std::shared_ptr<const std::string> heartbeat_bytes_;
   SseCounters counters_;
+  hub::LogLimiter log_limiter_;
 };
 
 }  // namespace sb::intra
