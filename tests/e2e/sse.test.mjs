@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { sleep, startServer } from "./lib/server.mjs";
 import {
-  busEmit, openSource, proxy, publish, rawGet, readUntil, record, refusal, seqOf,
+  busEmit, openSource, proxy, publish, rawGet, rawStream, record, refusal, seqOf,
 } from "./lib/sse.mjs";
 
 const SECRET = "e2e-secret";
@@ -85,17 +85,17 @@ describe("delivery", () => {
   });
 
   it("writes the exact text/event-stream format, with heartbeats", async () => {
-    const pending = readUntil(`${server.url}/sse/wire`, (t) => t.includes("data: line3\n") && t.includes(": heartbeat\n\n"));
-    // Publish once the subscription is in place: wait for its ready event on a second client.
+    const raw = await rawStream(`${server.url}/sse/wire`);
     const es = source(`${server.url}/sse/wire`);
     const got = record(es, ["ready", "multi"]);
     await got.count("ready", 1);
-    await sleep(50);
+    await raw.until((t) => t.includes("event: ready")); // both subscribed
     const r = await publish(server.url, "wire", { event: "multi", text: "line1\nline2\r\nline3" });
-    const { status, headers, text } = await pending;
-    assert.equal(status, 200);
-    assert.equal(headers.get("content-type"), "text/event-stream; charset=utf-8");
-    assert.match(headers.get("cache-control"), /no-cache/);
+    const text = await raw.until((t) => t.includes("data: line3\n") && t.includes(": heartbeat\n\n"));
+    raw.close();
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    assert.match(raw.headers.get("cache-control"), /no-cache/);
     assert.ok(text.startsWith("retry: 100\n\n"), JSON.stringify(text.slice(0, 40)));
     assert.match(text, /event: ready\ndata: \{"streams":\["wire"\],"resumed":false\}\nid: \d+-\d+\n\n/);
     assert.ok(text.includes(`event: multi\ndata: line1\ndata: line2\ndata: line3\nid: ${r.body.id}\n\n`), text);

@@ -90,25 +90,34 @@ export async function rawGet(url, headers = {}) {
   return { status: r.status, type, body: await r.json() };
 }
 
-// Reads a raw text/event-stream response until `pred(text)` holds.
-export async function readUntil(url, pred, { headers = {}, timeoutMs = 10000 } = {}) {
+// A raw text/event-stream reader: `text` so far, `until(pred)` waits for more.
+export async function rawStream(url, { headers = {} } = {}) {
   const ctrl = new AbortController();
-  const t = setTimeout(() => ctrl.abort(), timeoutMs);
   const r = await fetch(url, { headers, signal: ctrl.signal });
   const dec = new TextDecoder();
-  let text = "";
-  try {
-    for await (const chunk of r.body) {
-      text += dec.decode(chunk, { stream: true });
-      if (pred(text)) break;
-    }
-  } catch (e) {
-    throw new Error(`stream ended before the expected text: ${JSON.stringify(text)} (${e.message})`);
-  } finally {
-    clearTimeout(t);
-    ctrl.abort();
-  }
-  return { status: r.status, headers: r.headers, text };
+  const s = { status: r.status, headers: r.headers, text: "", close: () => ctrl.abort() };
+  const waiters = new Set();
+  (async () => {
+    try {
+      for await (const chunk of r.body) {
+        s.text += dec.decode(chunk, { stream: true });
+        for (const w of [...waiters]) w();
+      }
+    } catch {}
+  })();
+  s.until = (pred, timeoutMs = 10000) =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => (waiters.delete(check), reject(new Error(`timeout; got ${JSON.stringify(s.text)}`))), timeoutMs);
+      function check() {
+        if (!pred(s.text)) return;
+        waiters.delete(check);
+        clearTimeout(t);
+        resolve(s.text);
+      }
+      waiters.add(check);
+      check();
+    });
+  return s;
 }
 
 // A TCP proxy to `port`: cut() destroys every connection through it and, while
