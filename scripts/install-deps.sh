@@ -13,6 +13,8 @@ PKGS=(build-essential cmake pkg-config clang-format
   redis-server nats-server nodejs npm)
 # The benchmarks only (bench/run-all.sh draws its charts with gnuplot).
 [[ "${1:-}" == "--bench" ]] && PKGS+=(gnuplot-nox curl)
+# The tests drive the dashboard in Debian's Chromium.
+[[ "${1:-}" == "--test" ]] && PKGS+=(chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -6,6 +6,9 @@
 #include <set>
 #include <sstream>
 
+#include "gateways/intra_service/stream_catalog.hpp"
+#include "hub/route_table.hpp"
+
 namespace sb {
 
 namespace {
@@ -87,7 +90,9 @@ Config parse_config(const std::string& text, const std::string& source_name) {
        << e.description();
     fail(os.str());
   }
-  check_keys(root, "", {"server", "engineio", "socketio", "echo", "auth", "api", "log"});
+  check_keys(root, "",
+             {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
+              "routes"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
@@ -191,6 +196,79 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     check_keys(*t, "api", {"keys"});
     c.api.keys = get_strings(*t, "api", "keys", {});
   }
+  if (auto* t = section(root, "sse")) {
+    const std::string w = "sse";
+    check_keys(*t, w,
+               {"heartbeat_ms", "retry_ms", "history_size", "max_topics", "max_buffer_bytes",
+                "max_streams", "user_streams", "cors_origins", "streams"});
+    auto& e = c.sse;
+    e.heartbeat_ms =
+        static_cast<uint32_t>(get_int(*t, w, "heartbeat_ms", e.heartbeat_ms, 0, kMaxMs));
+    e.retry_ms = static_cast<uint32_t>(get_int(*t, w, "retry_ms", e.retry_ms, 0, kMaxMs));
+    e.history_size =
+        static_cast<uint32_t>(get_int(*t, w, "history_size", e.history_size, 0, 1000000));
+    e.max_topics = static_cast<uint32_t>(get_int(*t, w, "max_topics", e.max_topics, 1, 1000));
+    e.max_buffer_bytes = static_cast<uint64_t>(get_int(
+        *t, w, "max_buffer_bytes", static_cast<int64_t>(e.max_buffer_bytes), 1024, 1LL << 32));
+    e.max_streams =
+        static_cast<uint32_t>(get_int(*t, w, "max_streams", e.max_streams, 1, 10000000));
+    e.user_streams = get_bool(*t, w, "user_streams", e.user_streams);
+    if (t->get("cors_origins")) {
+      e.cors_origins = get_strings(*t, w, "cors_origins", {});
+      e.cors_origins_set = true;
+    }
+    if (auto* n = t->get("streams")) {
+      auto* arr = n->as_array();
+      if (!arr) fail(w + ".streams: expected an array of tables ([[sse.streams]])");
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string sw = w + ".streams[" + std::to_string(i) + "]";
+        auto* st = arr->get(i)->as_table();
+        if (!st) fail(sw + ": expected a table");
+        check_keys(*st, sw, {"name", "access", "history_size"});
+        SseStreamConfig sc;
+        sc.name = get_string(*st, sw, "name", "");
+        if (sc.name.empty()) fail(sw + ".name: a stream needs a name");
+        sc.access = get_string(*st, sw, "access", sc.access);
+        sc.history_size = get_int(*st, sw, "history_size", -1, 0, 1000000);
+        e.streams.push_back(std::move(sc));
+      }
+    }
+  }
+  if (auto* t = section(root, "dashboard")) {
+    const std::string w = "dashboard";
+    check_keys(*t, w,
+               {"enabled", "auth", "metrics_interval_ms", "metrics_history", "logs_history"});
+    auto& d = c.dashboard;
+    d.enabled = get_bool(*t, w, "enabled", d.enabled);
+    d.auth = get_string(*t, w, "auth", d.auth);
+    d.metrics_interval_ms = static_cast<uint32_t>(
+        get_int(*t, w, "metrics_interval_ms", d.metrics_interval_ms, 50, kMaxMs));
+    d.metrics_history =
+        static_cast<uint32_t>(get_int(*t, w, "metrics_history", d.metrics_history, 0, 100000));
+    d.logs_history =
+        static_cast<uint32_t>(get_int(*t, w, "logs_history", d.logs_history, 0, 100000));
+  }
+  if (auto* n = root.get("routes")) {
+    auto* arr = n->as_array();
+    if (!arr) fail("routes: expected an array of tables ([[routes]])");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string rw = "routes[" + std::to_string(i) + "]";
+      auto* rt = arr->get(i)->as_table();
+      if (!rt) fail(rw + ": expected a table");
+      check_keys(*rt, rw, {"from", "to", "event", "namespace"});
+      RouteConfig rc;
+      rc.from = get_string(*rt, rw, "from", "");
+      if (rc.from.empty()) fail(rw + ".from: a route needs a source event or pattern");
+      if (auto* to = rt->get("to"); to && to->is_string())
+        rc.to = {*to->value<std::string>()};
+      else
+        rc.to = get_strings(*rt, rw, "to", {});
+      if (rc.to.empty()) fail(rw + ".to: a route needs at least one target");
+      rc.event = get_string(*rt, rw, "event", "");
+      rc.nsp = get_string(*rt, rw, "namespace", rc.nsp);
+      c.routes.push_back(std::move(rc));
+    }
+  }
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
     c.log.level = get_string(*t, "log", "level", c.log.level);
@@ -285,6 +363,33 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
       c.auth.jwt_issuer = v;
     else if (k == "API_KEYS")
       c.api.keys = split_list(v);
+    else if (k == "SSE_HEARTBEAT_MS")
+      c.sse.heartbeat_ms = static_cast<uint32_t>(env_int(var, v, 0, kMaxMs));
+    else if (k == "SSE_RETRY_MS")
+      c.sse.retry_ms = static_cast<uint32_t>(env_int(var, v, 0, kMaxMs));
+    else if (k == "SSE_HISTORY_SIZE")
+      c.sse.history_size = static_cast<uint32_t>(env_int(var, v, 0, 1000000));
+    else if (k == "SSE_MAX_TOPICS")
+      c.sse.max_topics = static_cast<uint32_t>(env_int(var, v, 1, 1000));
+    else if (k == "SSE_MAX_BUFFER_BYTES")
+      c.sse.max_buffer_bytes = static_cast<uint64_t>(env_int(var, v, 1024, 1LL << 32));
+    else if (k == "SSE_MAX_STREAMS")
+      c.sse.max_streams = static_cast<uint32_t>(env_int(var, v, 1, 10000000));
+    else if (k == "SSE_USER_STREAMS")
+      c.sse.user_streams = env_bool(var, v);
+    else if (k == "SSE_CORS_ORIGINS") {
+      c.sse.cors_origins = split_list(v);
+      c.sse.cors_origins_set = true;
+    } else if (k == "DASHBOARD_ENABLED")
+      c.dashboard.enabled = env_bool(var, v);
+    else if (k == "DASHBOARD_AUTH")
+      c.dashboard.auth = v;
+    else if (k == "DASHBOARD_METRICS_INTERVAL_MS")
+      c.dashboard.metrics_interval_ms = static_cast<uint32_t>(env_int(var, v, 50, kMaxMs));
+    else if (k == "DASHBOARD_METRICS_HISTORY")
+      c.dashboard.metrics_history = static_cast<uint32_t>(env_int(var, v, 0, 100000));
+    else if (k == "DASHBOARD_LOGS_HISTORY")
+      c.dashboard.logs_history = static_cast<uint32_t>(env_int(var, v, 0, 100000));
     else if (k == "LOG_LEVEL")
       c.log.level = v;
     else if (k == "LOG_FORMAT")
@@ -319,6 +424,41 @@ void validate(const Config& c) {
   if (!path_ok(c.socketio.path)) fail("socketio.path: must start and end with '/'");
   if (!c.echo.path.empty() && !path_ok(c.echo.path)) fail("echo.path: must start and end with '/'");
   if (c.echo.path == c.socketio.path) fail("echo.path: must differ from socketio.path");
+  {
+    intra::StreamCatalog catalog;
+    for (size_t i = 0; i < c.sse.streams.size(); ++i) {
+      const auto& sc = c.sse.streams[i];
+      const std::string w = "sse.streams[" + std::to_string(i) + "]";
+      auto access = intra::parse_access(sc.access);
+      if (!access || *access == intra::Access::Dashboard)
+        fail(w + ".access: expected public, authenticated or user, got \"" + sc.access + "\"");
+      if (sc.name == "logs" || sc.name == "metrics")
+        fail(w + ".name: \"" + sc.name + "\" is a built-in stream (see [dashboard])");
+      if (c.sse.user_streams && sc.name == "user:*")
+        fail(w + ".name: \"user:*\" is built in (sse.user_streams)");
+      try {
+        catalog.add(intra::StreamRule{sc.name, *access, 0});
+      } catch (const std::invalid_argument& e) {
+        fail(w + ".name: " + e.what());
+      }
+    }
+  }
+  if (c.dashboard.auth != "api_key" && c.dashboard.auth != "none")
+    fail("dashboard.auth: expected api_key or none, got \"" + c.dashboard.auth + "\"");
+  for (size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& r = c.routes[i];
+    try {
+      hub::RouteTable::check(hub::RouteSpec{r.from, r.to, r.event, r.nsp});
+    } catch (const std::invalid_argument& e) {
+      fail("routes[" + std::to_string(i) + "]." + e.what());
+    }
+    bool nsp_known = false;
+    for (auto& n : c.socketio.namespaces) nsp_known = nsp_known || n.name == r.nsp;
+    for (auto& t : r.to)
+      if ((t.rfind("room:", 0) == 0 || t.rfind("user:", 0) == 0) && !nsp_known)
+        fail("routes[" + std::to_string(i) + "].namespace: \"" + r.nsp +
+             "\" is not a declared Socket.IO namespace");
+  }
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(c.log.level)) fail("log.level: expected trace|debug|info|warn|error|off");
   if (c.log.format != "auto" && c.log.format != "json" && c.log.format != "text")
@@ -382,6 +522,25 @@ std::string to_toml(const Config& c) {
     << "\njwt_audience = " << q(c.auth.jwt_audience) << "\njwt_issuer = " << q(c.auth.jwt_issuer)
     << "\n\n[api]\nkeys = " << list(c.api.keys, true) << "\n\n[log]\nlevel = " << q(c.log.level)
     << "\nformat = " << q(c.log.format) << "\n";
+  const auto& e = c.sse;
+  o << "\n[sse]\nheartbeat_ms = " << e.heartbeat_ms << "\nretry_ms = " << e.retry_ms
+    << "\nhistory_size = " << e.history_size << "\nmax_topics = " << e.max_topics
+    << "\nmax_buffer_bytes = " << e.max_buffer_bytes << "\nmax_streams = " << e.max_streams
+    << "\nuser_streams = " << (e.user_streams ? "true" : "false") << "\n";
+  if (e.cors_origins_set) o << "cors_origins = " << list(e.cors_origins) << "\n";
+  for (auto& s : e.streams) {
+    o << "\n[[sse.streams]]\nname = " << q(s.name) << "\naccess = " << q(s.access) << "\n";
+    if (s.history_size >= 0) o << "history_size = " << s.history_size << "\n";
+  }
+  const auto& d = c.dashboard;
+  o << "\n[dashboard]\nenabled = " << (d.enabled ? "true" : "false") << "\nauth = " << q(d.auth)
+    << "\nmetrics_interval_ms = " << d.metrics_interval_ms
+    << "\nmetrics_history = " << d.metrics_history << "\nlogs_history = " << d.logs_history << "\n";
+  for (auto& r : c.routes) {
+    o << "\n[[routes]]\nfrom = " << q(r.from) << "\nto = " << list(r.to) << "\n";
+    if (!r.event.empty()) o << "event = " << q(r.event) << "\n";
+    o << "namespace = " << q(r.nsp) << "\n";
+  }
   return o.str();
 }
 

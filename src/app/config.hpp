@@ -20,6 +20,21 @@ struct NamespaceConfig {
   std::vector<EventBinding> events;
 };
 
+// [[sse.streams]]: a stream ("news") or a family of streams ("orders:*").
+struct SseStreamConfig {
+  std::string name;
+  std::string access = "public";  // public | authenticated | user (families only)
+  int64_t history_size = -1;      // events kept for resume; -1 = sse.history_size
+};
+
+// [[routes]]: a bus event (or broker topic) to targets; see hub/route_table.hpp.
+struct RouteConfig {
+  std::string from;             // "inbox.*", "bus:inbox.*", "broker:user.created"
+  std::vector<std::string> to;  // "sse:<stream>", "room:<room>", "user:<id>", "broker:<topic>"
+  std::string event;            // event name at the target; empty = the source event's name
+  std::string nsp = "/";        // Socket.IO namespace of room/user targets (key "namespace")
+};
+
 struct Config {
   struct Server {
     std::string host = "0.0.0.0";
@@ -69,6 +84,29 @@ struct Config {
   struct Api {
     std::vector<std::string> keys;  // API keys for /api/*; empty = API disabled
   } api;
+
+  struct Sse {
+    uint32_t heartbeat_ms = 15000;  // comment line on idle connections; 0 = none
+    uint32_t retry_ms = 3000;       // reconnection delay sent to clients
+    uint32_t history_size = 1000;   // events kept per stream for Last-Event-ID resume
+    uint32_t max_topics = 16;       // streams per connection
+    uint64_t max_buffer_bytes = 16 * 1024 * 1024;  // unsent bytes per connection before disconnect
+    uint32_t max_streams = 10000;   // streams alive at once (family members count)
+    bool user_streams = true;       // the "user:<id>" family, readable by that user's JWT only
+    std::vector<std::string> cors_origins;  // like engineio.cors_origins
+    bool cors_origins_set = false;          // unset: engineio.cors_origins applies
+    std::vector<SseStreamConfig> streams;
+  } sse;
+
+  struct Dashboard {
+    bool enabled = true;                 // /dashboard and the `logs` / `metrics` streams
+    std::string auth = "api_key";        // api_key (one of api.keys, ?key= or X-API-Key) | none
+    uint32_t metrics_interval_ms = 1000;  // `metrics` stream period
+    uint32_t metrics_history = 300;      // snapshots kept (the dashboard's chart on open)
+    uint32_t logs_history = 500;         // log records kept
+  } dashboard;
+
+  std::vector<RouteConfig> routes;
 
   struct Log {
     std::string level = "info";   // trace|debug|info|warn|error|off

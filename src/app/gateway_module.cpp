@@ -9,12 +9,21 @@
 #include <sstream>
 #include <thread>
 
+#include "api/bus_emit_endpoint.hpp"
 #include "api/emit_endpoint.hpp"
+#include "api/sse_publish_endpoint.hpp"
+#include "app/route_sinks.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "gateways/client/builtin_handlers.hpp"
 #include "gateways/client/echo_app.hpp"
 #include "gateways/client/eio_server.hpp"
 #include "gateways/client/sio_server.hpp"
+#include "gateways/intra_service/dashboard_handler.hpp"
+#include "gateways/intra_service/event_bus.hpp"
+#include "gateways/intra_service/log_stream.hpp"
+#include "gateways/intra_service/metrics_collector.hpp"
+#include "gateways/intra_service/sse_server.hpp"
+#include "hub/route_table.hpp"
 #include "net/http_connection.hpp"
 #include "net/listener.hpp"
 #include "net/worker.hpp"
@@ -30,6 +39,10 @@ struct GatewayModule::Impl {
   std::unique_ptr<sio::SioServer> sio;
   std::unique_ptr<eio::EioServer> sio_endpoint;
   std::unique_ptr<eio::EioServer> echo_endpoint;
+  std::unique_ptr<intra::EventBus> bus;
+  std::unique_ptr<intra::SseServer> sse;
+  std::unique_ptr<hub::RouteTable> routes;
+  std::unique_ptr<intra::MetricsCollector> metrics;
   net::HttpLimits http_limits;
   uint16_t bound_port = 0;
   std::mutex mu;
@@ -37,7 +50,96 @@ struct GatewayModule::Impl {
   bool running = false;
 
   void route(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req);
+  bool dashboard_authorized(const net::HttpRequest& req) const;
+  void build_intra_service();
 };
+
+bool GatewayModule::Impl::dashboard_authorized(const net::HttpRequest& req) const {
+  if (config.dashboard.auth == "none") return true;
+  if (config.api.keys.empty()) return false;
+  if (api::api_key_valid(req, config.api.keys)) return true;
+  // EventSource cannot send headers: the page passes the key in the URL.
+  if (req.has_query_param("key")) {
+    net::HttpRequest probe;
+    probe.headers.emplace_back("x-api-key", std::string(req.query_param("key")));
+    return api::api_key_valid(probe, config.api.keys);
+  }
+  return false;
+}
+
+// The intra-service gateway: event bus, SSE streams, routes, metrics, logs.
+void GatewayModule::Impl::build_intra_service() {
+  const auto& c = config;
+  bus = std::make_unique<intra::EventBus>(worker_ptrs);
+
+  intra::StreamCatalog catalog;
+  auto history = [&](int64_t h) { return h >= 0 ? static_cast<size_t>(h) : c.sse.history_size; };
+  for (size_t i = 0; i < c.sse.streams.size(); ++i) {
+    const auto& sc = c.sse.streams[i];
+    const std::string where = "sse.streams[" + std::to_string(i) + "]";
+    auto access = intra::parse_access(sc.access);
+    if (!access || *access == intra::Access::Dashboard)
+      throw ConfigError(where + ".access: expected public, authenticated or user");
+    try {
+      catalog.add(intra::StreamRule{sc.name, *access, history(sc.history_size)});
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(where + ".name: " + e.what());
+    }
+  }
+  if (c.sse.user_streams)
+    catalog.add(intra::StreamRule{"user:*", intra::Access::User, c.sse.history_size});
+  if (c.dashboard.enabled) {
+    catalog.add(
+        intra::StreamRule{intra::kLogsStream, intra::Access::Dashboard, c.dashboard.logs_history});
+    catalog.add(
+        intra::StreamRule{"metrics", intra::Access::Dashboard, c.dashboard.metrics_history});
+  }
+  intra::SseOptions so;
+  so.heartbeat_ms = c.sse.heartbeat_ms;
+  so.retry_ms = c.sse.retry_ms;
+  so.max_topics = c.sse.max_topics;
+  so.max_buffer_bytes = c.sse.max_buffer_bytes;
+  so.max_streams = c.sse.max_streams;
+  CorsPolicy sse_cors(c.sse.cors_origins_set ? c.sse.cors_origins : c.engineio.cors_origins,
+                      c.engineio.cors_credentials);
+  sse = std::make_unique<intra::SseServer>(
+      worker_ptrs, so, std::move(catalog), verifier, sse_cors,
+      [this](const net::HttpRequest& r) { return dashboard_authorized(r); });
+
+  std::vector<hub::RouteSpec> specs;
+  for (auto& r : c.routes) specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp});
+  try {
+    routes = std::make_unique<hub::RouteTable>(specs);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  routes->set_sink("sse", make_sse_sink(*sse));
+  routes->set_sink("room", make_room_sink(*sio, false));
+  routes->set_sink("user", make_room_sink(*sio, true));
+  if (routes->size()) {
+    auto* rt = routes.get();
+    bus->set_router([rt](std::string_view name, const boost::json::value& payload) {
+      return rt->apply("bus", name, payload);
+    });
+  }
+
+  metrics = std::make_unique<intra::MetricsCollector>(worker_ptrs, sse.get(), bus.get(),
+                                                      routes.get(), c.socketio.namespaces.size());
+  auto* sio_ptr = sio.get();
+  auto* eio_ptr = sio_endpoint.get();
+  metrics->add_worker_probe([sio_ptr, eio_ptr](unsigned w, intra::WorkerSnapshot& ws) {
+    auto t = eio_ptr->transport_counts(w);
+    ws.polling = t.polling;
+    ws.websocket = t.websocket;
+    auto& counters = sio_ptr->counters(w);
+    ws.events_in = counters.events_in.load(std::memory_order_relaxed);
+    ws.events_out = counters.packets_out.load(std::memory_order_relaxed);
+    for (auto& [nsp, shard] : sio_ptr->shards(w)) {
+      if (!shard.sockets.empty()) ws.sockets[nsp] += shard.sockets.size();
+      for (auto& [room, members] : shard.rooms) ws.rooms[{nsp, room}] += members.size();
+    }
+  });
+}
 
 static std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -132,6 +234,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
         im.worker_ptrs, eo, cors, wl,
         [](eio::EioSession& s) { return std::make_unique<eio::EchoApp>(s); });
   }
+  im.build_intra_service();
   im.http_limits.max_header_bytes = c.server.max_header_bytes;
   // Room for a full Engine.IO payload plus HTTP API bodies of the same size; the
   // endpoints apply their own, exact limits.
@@ -144,6 +247,15 @@ GatewayModule::~GatewayModule() {
 
 sio::SioServer& GatewayModule::client() {
   return *impl_->sio;
+}
+intra::EventBus& GatewayModule::events() {
+  return *impl_->bus;
+}
+intra::SseServer& GatewayModule::sse() {
+  return *impl_->sse;
+}
+hub::RouteTable& GatewayModule::routes() {
+  return *impl_->routes;
 }
 const Config& GatewayModule::config() const {
   return impl_->config;
@@ -161,19 +273,56 @@ void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn
     conn->write_and_close(eio::raw_upgrade_refusal("Not Found"));
     return;
   }
-  if (req.path == "/healthz" || req.path == "/readyz") {
+  if (path_under(req.path, "/sse/")) return sse->handle(conn, std::move(req));
+  if (req.path == "/healthz") {
     net::HttpResponse r;
     r.header("Content-Type", "application/json");
     r.header("Cache-Control", "no-store");
     r.body = R"({"status":"ok"})";
     return conn->respond(std::move(r));
   }
-  if (req.path == "/api/emit") {
+  if (req.path == "/readyz") {
+    // Ready = accepting and every worker's loop answers (a round trip
+    // through all of them); 503 while shutting down.
+    bool up;
+    {
+      std::lock_guard lk(mu);
+      up = running;
+    }
+    if (!up) return conn->respond(net::api_error(503, "not_ready", "the server is stopping"));
+    return metrics->collect([conn, n = workers.size()](auto) {
+      net::HttpResponse r;
+      r.header("Content-Type", "application/json");
+      r.header("Cache-Control", "no-store");
+      r.body = "{\"status\":\"ready\",\"workers\":" + std::to_string(n) + "}";
+      conn->respond(std::move(r));
+    });
+  }
+  if (req.path == "/metrics") {
+    return metrics->collect([conn](std::shared_ptr<const intra::MetricsSnapshot> s) {
+      net::HttpResponse r;
+      r.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      r.header("Cache-Control", "no-store");
+      r.body = intra::MetricsCollector::to_prometheus(*s);
+      conn->respond(std::move(r));
+    });
+  }
+  if (path_under(req.path, "/dashboard/")) {
+    if (!config.dashboard.enabled)
+      return conn->respond(net::api_error(404, "dashboard_disabled", "dashboard.enabled is false"));
+    return conn->respond(intra::serve_dashboard(req, dashboard_authorized(req)));
+  }
+  if (req.path.rfind("/api/", 0) == 0) {
     if (config.api.keys.empty())
       return conn->respond(net::api_error(404, "api_disabled", "no API keys are configured"));
     if (!api::api_key_valid(req, config.api.keys))
       return conn->respond(net::api_error(401, "unauthorized", "missing or invalid API key"));
-    return conn->respond(api::handle_emit(req, *sio));
+    if (req.path == "/api/emit") return conn->respond(api::handle_emit(req, *sio));
+    if (req.path.rfind("/api/sse/", 0) == 0)
+      return conn->respond(
+          api::handle_sse_publish(req, std::string_view(req.path).substr(9), *sse));
+    if (req.path.rfind("/api/events/", 0) == 0)
+      return conn->respond(api::handle_bus_emit(req, std::string_view(req.path).substr(12), *bus));
   }
   conn->respond(net::api_error(404, "not_found", "no route for " + req.path));
 }
@@ -199,6 +348,13 @@ void GatewayModule::start() {
     im.listeners.push_back(listener);
   }
   im.bound_port = port;
+  im.sse->start();
+  if (c.dashboard.enabled) {
+    intra::attach_log_stream(im.sse.get());
+    auto* sse = im.sse.get();
+    im.metrics->start(c.dashboard.metrics_interval_ms,
+                      [sse](const std::string& json) { sse->publish("metrics", "metrics", json); });
+  }
   for (auto& l : im.listeners) l->start();
   for (auto& w : im.workers) w->start();
   {
@@ -207,6 +363,14 @@ void GatewayModule::start() {
   }
   spdlog::info("switchboard listening on {}:{} with {} worker(s)", c.server.host, port,
                im.workers.size());
+  if (c.dashboard.enabled && c.dashboard.auth == "api_key" && c.api.keys.empty())
+    spdlog::warn(
+        "dashboard: locked: dashboard.auth is \"api_key\" but api.keys is empty "
+        "(add a key, or set dashboard.auth = \"none\" on a development server)");
+  else if (c.dashboard.enabled)
+    spdlog::info("dashboard: http://{}:{}/dashboard{}",
+                 c.server.host == "0.0.0.0" ? "localhost" : c.server.host, port,
+                 c.dashboard.auth == "none" ? "" : "?key=<API key>");
 }
 
 void GatewayModule::stop() {
@@ -216,6 +380,7 @@ void GatewayModule::stop() {
     if (!im.running) return;
     im.running = false;
   }
+  intra::attach_log_stream(nullptr);
   // Stop accepting and close sessions on each worker's own thread, then stop the loops.
   for (auto* w : im.worker_ptrs) {
     auto done = std::make_shared<std::promise<void>>();
@@ -224,6 +389,7 @@ void GatewayModule::stop() {
       im.listeners[w->index()]->stop();
       im.sio_endpoint->close_all(w->index(), "server shutting down");
       if (im.echo_endpoint) im.echo_endpoint->close_all(w->index(), "server shutting down");
+      im.sse->close_all(w->index(), "server shutting down");
       done->set_value();
     });
     if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)

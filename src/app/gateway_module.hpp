@@ -11,6 +11,13 @@
 namespace sb::sio {
 class SioServer;
 }
+namespace sb::intra {
+class EventBus;
+class SseServer;
+}  // namespace sb::intra
+namespace sb::hub {
+class RouteTable;
+}
 
 namespace sb {
 
@@ -24,6 +31,12 @@ class GatewayModule {
 
   // The Socket.IO server: declare namespaces and handlers before start().
   sio::SioServer& client();
+  // The in-process event bus: events().on("inbox.*", handler), events().emit(...).
+  intra::EventBus& events();
+  // The SSE gateway: sse().publish("news", "headline", "{...}").
+  intra::SseServer& sse();
+  // Config routes; the inter-service gateway registers the "broker" sink here.
+  hub::RouteTable& routes();
 
   // Binds and starts the workers. Throws std::system_error if the port is taken.
   void start();

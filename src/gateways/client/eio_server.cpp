@@ -130,6 +130,13 @@ void EioServer::remove(unsigned worker, const std::string& sid) {
   sessions_[worker].erase(sid);
 }
 
+EioServer::TransportCounts EioServer::transport_counts(unsigned worker) const {
+  TransportCounts c;
+  for (auto& [sid, s] : sessions_[worker])
+    (s->transport() == EioSession::Transport::WebSocket ? c.websocket : c.polling)++;
+  return c;
+}
+
 void EioServer::close_all(unsigned worker, const char* reason) {
   auto copy = sessions_[worker];
   for (auto& [sid, s] : copy) s->close(reason);

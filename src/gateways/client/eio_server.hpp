@@ -46,6 +46,12 @@ class EioServer {
   std::shared_ptr<EioSession> find(unsigned worker, const std::string& sid);
   void remove(unsigned worker, const std::string& sid);
   size_t session_count(unsigned worker) const { return sessions_[worker].size(); }
+  struct TransportCounts {
+    size_t polling = 0;
+    size_t websocket = 0;
+  };
+  // Sessions of this worker by current transport (on that worker: metrics).
+  TransportCounts transport_counts(unsigned worker) const;
 
   // Closes every session of this worker (shutdown).
   void close_all(unsigned worker, const char* reason);

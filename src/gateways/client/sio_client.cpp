@@ -51,6 +51,7 @@ std::shared_ptr<Socket> SioClient::find(std::string_view nsp) {
 
 void SioClient::send(const std::vector<net::WirePtr>& wires, bool is_volatile) {
   if (is_volatile && !session_.writable()) return;
+  server_.counters(session_.worker().index()).packets_out.fetch_add(1, std::memory_order_relaxed);
   for (auto& w : wires) session_.send(w);
 }
 
@@ -204,6 +205,7 @@ void SioClient::connect(Packet& p) {
 }
 
 void SioClient::dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments) {
+  server_.counters(session_.worker().index()).events_in.fetch_add(1, std::memory_order_relaxed);
   auto& arr = p.data.as_array();
   Event e;
   if (arr[0].is_string())

@@ -76,7 +76,8 @@ SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
       verifier_(std::move(verifier)),
       recovery_(options_.recovery.enabled ? std::make_unique<RecoveryStore>(options_.recovery)
                                           : nullptr),
-      shards_(workers_.size()) {}
+      shards_(workers_.size()),
+      counters_(std::make_unique<SioWorkerCounters[]>(workers_.size())) {}
 
 SioServer::~SioServer() = default;
 

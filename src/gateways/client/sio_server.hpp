@@ -85,6 +85,13 @@ std::vector<net::WirePtr> encode_ack(std::string_view nsp, uint64_t id,
                                      const boost::json::array& args,
                                      const std::vector<Bytes>& attachments);
 
+// Cheap per-worker traffic counters for metrics (relaxed atomics: written by
+// the owning worker, read by the metrics collector from any thread).
+struct alignas(64) SioWorkerCounters {
+  std::atomic<uint64_t> events_in{0};    // client events dispatched
+  std::atomic<uint64_t> packets_out{0};  // packets queued to clients
+};
+
 // What one worker knows of one namespace: its sockets and rooms.
 struct NamespaceShard {
   std::unordered_map<std::string, Socket*> sockets;  // by socket id
@@ -125,6 +132,12 @@ class SioServer {
   void remove_socket(Socket& s);
 
   size_t socket_count(unsigned worker) const;
+  // This worker's shards by namespace (read on that worker: metrics).
+  const std::unordered_map<std::string, NamespaceShard>& shards(unsigned worker) const {
+    return shards_[worker];
+  }
+  SioWorkerCounters& counters(unsigned worker) { return counters_[worker]; }
+  size_t namespace_count() const { return namespaces_.size(); }
 
  private:
   void deliver_local(unsigned worker, const Broadcast& b);
@@ -135,6 +148,7 @@ class SioServer {
   std::unique_ptr<RecoveryStore> recovery_;
   std::unordered_map<std::string, std::unique_ptr<Namespace>> namespaces_;
   std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;
+  std::unique_ptr<SioWorkerCounters[]> counters_;
 };
 
 }  // namespace sb::sio

@@ -1,0 +1,139 @@
+#include "hub/route_table.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "hub/topic_pattern.hpp"
+
+namespace sb::hub {
+
+RouteTable::Route RouteTable::build(const RouteSpec& spec) {
+  Route r;
+  std::string_view from = spec.from;
+  r.source = "bus";
+  if (auto colon = from.find(':'); colon != std::string_view::npos) {
+    r.source = std::string(from.substr(0, colon));
+    from.remove_prefix(colon + 1);
+    if (r.source != "bus" && r.source != "broker")
+      throw std::invalid_argument("from: unknown source \"" + r.source +
+                                  "\" (expected bus:<event> or broker:<topic>)");
+  }
+  if (!valid_pattern(from))
+    throw std::invalid_argument("from: \"" + spec.from +
+                                "\" is not an event name or pattern (dotted segments, * or **)");
+  r.pattern = std::string(from);
+  if (spec.to.empty()) throw std::invalid_argument("to: at least one target is needed");
+  for (size_t i = 0; i < spec.to.size(); ++i) {
+    const std::string where = "to[" + std::to_string(i) + "]";
+    const std::string& t = spec.to[i];
+    const auto colon = t.find(':');
+    if (colon == std::string::npos)
+      throw std::invalid_argument(where + ": expected <scheme>:<name>, e.g. \"room:lobby\"");
+    Target target;
+    target.scheme = t.substr(0, colon);
+    bool known = false;
+    for (auto* s : kSchemes) known = known || target.scheme == s;
+    if (!known)
+      throw std::invalid_argument(where + ": unknown target scheme \"" + target.scheme +
+                                  "\" (expected sse, room, user or broker)");
+    try {
+      target.name = RouteTemplate::parse(std::string_view(t).substr(colon + 1));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where + ": " + e.what());
+    }
+    if (target.name.text().empty()) throw std::invalid_argument(where + ": empty target name");
+    r.targets.push_back(std::move(target));
+  }
+  if (!spec.event.empty()) {
+    try {
+      r.event = RouteTemplate::parse(spec.event);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("event: ") + e.what());
+    }
+  }
+  if (spec.nsp.empty() || spec.nsp[0] != '/')
+    throw std::invalid_argument("namespace: must start with '/'");
+  r.nsp = spec.nsp;
+  return r;
+}
+
+void RouteTable::check(const RouteSpec& spec) {
+  (void)build(spec);
+}
+
+RouteTable::RouteTable(const std::vector<RouteSpec>& specs) {
+  routes_.reserve(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    try {
+      routes_.push_back(build(specs[i]));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("routes[" + std::to_string(i) + "]." + e.what());
+    }
+  }
+}
+
+RouteTable::~RouteTable() = default;
+
+void RouteTable::set_sink(const std::string& scheme, std::shared_ptr<RouteSink> sink) {
+  for (auto& r : routes_)
+    for (auto& t : r.targets)
+      if (t.scheme == scheme) t.sink = sink.get();
+  sinks_[scheme] = std::move(sink);
+}
+
+void RouteTable::report_failure(const Route& r, const Target& t, std::string_view name,
+                                const std::string& error) {
+  counters_.failed.fetch_add(1, std::memory_order_relaxed);
+  if (!log_limiter_.allow()) return;
+  spdlog::warn("routes: cannot route {} event \"{}\" (from \"{}\") to {}:{}: {}", r.source, name,
+               r.pattern, t.scheme, t.name.text(), error);
+}
+
+size_t RouteTable::apply(std::string_view source, std::string_view name,
+                         const boost::json::value& data) {
+  size_t made = 0;
+  bool any = false;
+  std::string target, event, error;
+  for (auto& r : routes_) {
+    if (r.source != source || !topic_matches(r.pattern, name)) continue;
+    any = true;
+    if (r.event) {
+      if (!r.event->expand(name, data, event, error)) {
+        for (auto& t : r.targets) report_failure(r, t, name, "event " + error);
+        continue;
+      }
+    } else {
+      event.assign(name);
+    }
+    for (auto& t : r.targets) {
+      if (!t.name.expand(name, data, target, error)) {
+        report_failure(r, t, name, error);
+        continue;
+      }
+      if (!t.sink) {
+        report_failure(r, t, name,
+                       t.scheme == "broker" ? "no broker is configured"
+                                            : "no sink for \"" + t.scheme + "\" targets");
+        continue;
+      }
+      error.clear();
+      bool ok = false;
+      try {
+        ok = t.sink->deliver(Delivery{target, event, r.nsp, data, name}, error);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      if (!ok) {
+        report_failure(r, t, name, error.empty() ? "refused" : error);
+        continue;
+      }
+      ++made;
+      counters_.delivered.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (any) counters_.matched.fetch_add(1, std::memory_order_relaxed);
+  return made;
+}
+
+}  // namespace sb::hub

@@ -1,0 +1,99 @@
+#pragma once
+// Config-driven routes: an event from a source ("bus" for the in-process
+// event bus; the inter-service gateway feeds "broker") whose name matches a
+// pattern is delivered to targets such as "sse:user:{data.id}",
+// "room:lobby", "user:{data.to}" or "broker:audit.{event}". Each target
+// scheme is served by a RouteSink the owner registers; a route that cannot be
+// applied (missing field, no sink, the sink refuses) is logged and counted,
+// never dropped in silence.
+#include <atomic>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/log_limiter.hpp"
+#include "hub/route_template.hpp"
+
+namespace sb::hub {
+
+// One route as written in the config ([[routes]]).
+struct RouteSpec {
+  std::string from;             // "inbox.*", "bus:inbox.*", "broker:user.created"
+  std::vector<std::string> to;  // "sse:...", "room:...", "user:...", "broker:..."
+  std::string event;            // event name at the target (template); empty = the source name
+  std::string nsp = "/";        // Socket.IO namespace for room/user targets
+};
+
+// A resolved delivery, as a sink receives it.
+struct Delivery {
+  std::string_view target;  // expanded name after the scheme, e.g. "user:42"
+  std::string_view event;   // event name at the target
+  std::string_view nsp;     // namespace (room/user targets)
+  const boost::json::value& data;
+  std::string_view source_event;
+};
+
+class RouteSink {
+ public:
+  virtual ~RouteSink() = default;
+  // Returns false with `error` set when the delivery cannot be made.
+  virtual bool deliver(const Delivery& d, std::string& error) = 0;
+};
+
+struct RouteCounters {
+  std::atomic<uint64_t> matched{0};    // events that matched at least one route
+  std::atomic<uint64_t> delivered{0};  // target deliveries made
+  std::atomic<uint64_t> failed{0};     // target deliveries that could not be made
+};
+
+class RouteTable {
+ public:
+  static constexpr const char* kSchemes[] = {"sse", "room", "user", "broker"};
+
+  // Parses every spec; throws std::invalid_argument naming the field
+  // ("to[1]: unknown target scheme \"rooms\"").
+  explicit RouteTable(const std::vector<RouteSpec>& specs = {});
+  ~RouteTable();
+
+  // Validates one spec without building a table (config checks).
+  static void check(const RouteSpec& spec);
+
+  // Registers the sink of a scheme (before events flow).
+  void set_sink(const std::string& scheme, std::shared_ptr<RouteSink> sink);
+
+  // Delivers an event of `source` ("bus", "broker") named `name` to every
+  // matching route's targets. Thread-safe. Returns the deliveries made.
+  size_t apply(std::string_view source, std::string_view name, const boost::json::value& data);
+
+  size_t size() const { return routes_.size(); }
+  const RouteCounters& counters() const { return counters_; }
+
+ private:
+  struct Target {
+    std::string scheme;
+    RouteTemplate name;
+    RouteSink* sink = nullptr;
+  };
+  struct Route {
+    std::string source;
+    std::string pattern;
+    std::vector<Target> targets;
+    std::optional<RouteTemplate> event;
+    std::string nsp;
+  };
+  static Route build(const RouteSpec& spec);
+  void report_failure(const Route& r, const Target& t, std::string_view name,
+                      const std::string& error);
+
+  std::vector<Route> routes_;
+  std::map<std::string, std::shared_ptr<RouteSink>> sinks_;
+  RouteCounters counters_;
+  LogLimiter log_limiter_;  // failures beyond a few a second are only counted
+};
+
+}  // namespace sb::hub
