@@ -735,6 +735,8 @@ int run_sse(const Common& c, const SseOpts& o) {
   put_connect(out, r);
   auto pub = std::make_shared<HttpPublisher>(rt, rt.worker(0), o.rate);
   pub->path = o.publish_path;
+  for (auto p = pub->path.find("{stream}"); p != std::string::npos; p = pub->path.find("{stream}"))
+    pub->path.replace(p, 8, o.stream);
   pub->headers = "X-API-Key: " + c.api_key + "\r\n";
   const std::string tmpl = o.publish_body;
   const std::string stream = o.stream;

@@ -46,9 +46,9 @@ struct SseOpts {
   unsigned clients = 1000;
   double rate = 100;
   std::string stream = "bench";
-  std::string publish_path = "/api/emit";
+  std::string publish_path = "/api/sse/{stream}";
   // {stream} and {t} (steady-clock ns) are substituted.
-  std::string publish_body = R"({"stream":"{stream}","event":"tick","data":{t}})";
+  std::string publish_body = R"({"event":"tick","data":{t}})";
   unsigned http_conns = 4;
 };
 

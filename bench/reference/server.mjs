@@ -66,6 +66,24 @@ function ssePublish(stream, event, data) {
 const http = createServer((req, res) => {
   if (req.url === "/healthz") return json(res, 200, { status: "ok" });
   if (req.method === "GET" && req.url.startsWith("/sse/")) return sseOpen(req, res, req.url.slice(5));
+  // Switchboard's SSE publish call, same path and body: {"event", "data"}.
+  if (req.method === "POST" && req.url.startsWith("/api/sse/")) {
+    if (req.headers["x-api-key"] !== opts["api-key"]) return apiError(res, 401, "unauthorized", "bad API key");
+    const stream = decodeURIComponent(req.url.slice("/api/sse/".length));
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return apiError(res, 400, "invalid_json", "request body is not valid JSON");
+      }
+      ssePublish(stream, body.event || "message", body.data);
+      json(res, 200, { ok: true });
+    });
+    return;
+  }
   if (req.url === "/api/emit") {
     if (req.method !== "POST") return apiError(res, 405, "method_not_allowed", "use POST");
     if (req.headers["x-api-key"] !== opts["api-key"]) return apiError(res, 401, "unauthorized", "bad API key");
