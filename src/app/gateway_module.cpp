@@ -206,7 +206,10 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
     }
     for (auto& b : nc.events) {
       try {
-        ns.on(b.event, sio::make_builtin_handler(b.handler));
+        if (b.event == "*")  // the catch-all: events no other binding names
+          ns.on_any(sio::make_builtin_handler(b.handler));
+        else
+          ns.on(b.event, sio::make_builtin_handler(b.handler));
       } catch (const std::exception& e) {
         throw ConfigError(where + ".events." + b.event + ": " + e.what());
       }

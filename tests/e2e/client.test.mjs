@@ -14,6 +14,7 @@ cors_origins = ["*"]
 allow_anonymous = true
 ${namespace("/")}
 ${namespace("/admin")}
+${namespace("/any", '"*" = "echo:any-back"')}
 `);
 });
 after(async () => {
@@ -122,6 +123,17 @@ describe("namespaces", () => {
   it("refuses an unknown namespace with `Invalid namespace`", async () => {
     const e = await connectError(`${server.url}/nope`);
     assert.equal(e.message, "Invalid namespace");
+  });
+});
+
+describe("catch-all", () => {
+  it("sends events no binding names to the `*` handler, the others to theirs", async () => {
+    const s = await connect(`${server.url}/any`, { transports: ["websocket"] });
+    s.emit("anything", 1, { two: 2 });
+    assert.deepEqual(await once(s, "any-back"), [1, { two: 2 }]);
+    s.emit("message", "named");
+    assert.equal(await once(s, "message-back"), "named");
+    s.disconnect();
   });
 });
 
