@@ -121,8 +121,15 @@ describe("resume", () => {
       await sleep(300); // the client is retrying against a closed door
       p.blocked = false;
       await got.count("ready", 2); // reconnected (with Last-Event-ID)
-      for (let i = 11; i <= 15; i++) await publish(server.url, "resume", { event: "n", data: i });
-      await got.count("n", 15);
+      for (let i = 11; i <= 15; i++) {
+        const r = await publish(server.url, "resume", { event: "n", data: i });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+      }
+      // On a timeout, say what arrived and over how many connections.
+      await got.count("n", 15).catch((e) => {
+        const all = got.map((x) => `${x.type}:${x.data.slice(0, 48)}@${x.id}`);
+        throw new Error(`${e.message}\nconnections=${p.connections} all=${JSON.stringify(all)}`);
+      });
       await sleep(100);
       const ns = got.filter((e) => e.type === "n");
       assert.deepEqual(ns.map((e) => Number(e.data)), [...Array(15).keys()].map((i) => i + 1));
