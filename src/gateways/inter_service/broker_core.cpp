@@ -231,12 +231,14 @@ Error BrokerCore::add_request(const std::string& key, ReplyCallback& done, uint3
   return {};
 }
 
-bool BrokerCore::finish_request(const std::string& key, Error err, Message reply) {
+bool BrokerCore::finish_request(const std::string& key, Error err, Message reply, bool count) {
   auto it = pending_.find(key);
   if (it == pending_.end()) return false;
   Pending p = std::move(it->second);
   pending_.erase(it);
-  if (err.code == Errc::timeout)
+  if (!count)
+    ;
+  else if (err.code == Errc::timeout)
     timeouts_.fetch_add(1, std::memory_order_relaxed);
   else if (err)
     refused_.fetch_add(1, std::memory_order_relaxed);

@@ -89,7 +89,8 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
   void note_received() { received_.fetch_add(1, std::memory_order_relaxed); }
   bool has_request(const std::string& key) const { return pending_.count(key) != 0; }
   // Completes the request (reply or error). False when unknown (late or foreign reply).
-  bool finish_request(const std::string& key, Error err, Message reply = {});
+  // `count`: false when the error was already counted (a refused publish).
+  bool finish_request(const std::string& key, Error err, Message reply = {}, bool count = true);
   // A random token for inboxes and correlation ids.
   std::string unique_token();
 
