@@ -46,7 +46,6 @@ Error error_of(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
       return {Errc::queue_full, "the producer queue is full (Kafka unreachable or slow): " + text};
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR__MSG_SIZE_TOO_LARGE:
       return {Errc::payload_too_large, text};
     case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
