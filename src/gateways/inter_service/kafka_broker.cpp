@@ -414,7 +414,9 @@ class KafkaBroker::Impl final : public BrokerCore {
 
   void update_health(std::string error) {
     if (stopping()) return;
-    if (producer_up && consumer_up) {
+    // Either handle's connection proves the cluster reachable: an idle
+    // producer may hold no connection at all (librdkafka connects on demand).
+    if (producer_up || consumer_up) {
       ever_up = true;
       set_state(BrokerState::up);
     } else if (ever_up || any_down) {

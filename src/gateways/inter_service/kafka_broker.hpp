@@ -26,9 +26,9 @@
 // headers). The reply partition is consumed from its end offset, looked up
 // before the first request to it is sent, so no reply is missed.
 //
-// Health: up when the producer and the group consumer each have a broker
-// connection up (librdkafka statistics, every health_interval_ms), down after
-// ALL_BROKERS_DOWN or when no connection is up. librdkafka reconnects and
+// Health: up when the producer or the group consumer has a broker connection
+// up (librdkafka statistics every health_interval_ms, or a delivery), down
+// when neither has one (statistics, ALL_BROKERS_DOWN). librdkafka reconnects and
 // keeps the group subscription itself.
 #include <atomic>
 #include <cstdint>
