@@ -6,9 +6,12 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "net/worker.hpp"
 #include "support/wait.hpp"
