@@ -401,3 +401,106 @@ TEST_F(KafkaBrokerTest, BrokerOutageHealthDownThenUpAndDeliveryResumes) {
   EXPECT_EQ(std::set<std::string>(items.begin() + 1, items.end()),
             (std::set<std::string>{"outage-0", "outage-1", "outage-2"}));
 }
+
+// Acks finished later on another thread commit in order; a partition with too
+// many unfinished messages is paused until they drain.
+TEST_F(KafkaBrokerTest, LateAcksFromAnotherThreadCommitInOrderAndPausePartition) {
+  topic("slow");
+  auto o = options("g-slow");
+  o.max_in_flight_per_partition = 4;
+  auto& b = make("kafka", o);
+  std::mutex mu;
+  std::vector<Ack> held;
+  Collector<std::string> got;
+  b.subscribe("slow",
+              [&](const Message& m, Ack ack) {
+                std::lock_guard lock(mu);
+                held.push_back(std::move(ack));
+                got.add(m.payload);
+              },
+              {});
+  b.start();
+  ASSERT_TRUE(wait_state(b, BrokerState::up));
+  const int kCount = 12;
+  for (int i = 0; i < kCount; ++i) b.publish(msg("slow", std::to_string(i)), {});
+  ASSERT_TRUE(got.wait_for_size(4, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(got.size(), 4u);  // paused at 4 unfinished
+
+  // Finish them from this thread, last first: nothing is committed before 0 is done.
+  std::vector<Ack> acks;
+  {
+    std::lock_guard lock(mu);
+    acks = std::move(held);
+    held.clear();
+  }
+  for (size_t i = acks.size(); i-- > 1;) acks[i].ok();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_LT(committed("g-slow", "slow"), 1);
+  acks[0].bad("no good");  // bad also commits
+  ASSERT_TRUE(wait_until([&] { return committed("g-slow", "slow") == 4; }));
+
+  // Resumed: the rest arrives, in order, once each.
+  auto finish_all = [&] {
+    std::lock_guard lock(mu);
+    for (auto& a : held) a.ok();
+    held.clear();
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        finish_all();
+        return got.size() >= static_cast<size_t>(kCount);
+      },
+      std::chrono::seconds(20)));
+  finish_all();
+  std::vector<std::string> expected;
+  for (int i = 0; i < kCount; ++i) expected.push_back(std::to_string(i));
+  EXPECT_EQ(got.items(), expected);
+  ASSERT_TRUE(wait_until([&] { return committed("g-slow", "slow") == kCount; }));
+  EXPECT_EQ(b.counters().bad, 1u);
+}
+
+TEST_F(KafkaBrokerTest, UnsubscribeStopsDelivery) {
+  topic("a.one");
+  topic("b.two");
+  auto& b = make("kafka", options());
+  Collector<std::string> got;
+  const auto id =
+      b.subscribe("a.*", [&](const Message& m, Ack) { got.add(m.topic + "=" + m.payload); }, {});
+  b.subscribe("b.two", [&](const Message& m, Ack) { got.add(m.topic + "=" + m.payload); }, {});
+  b.start();
+  ASSERT_TRUE(wait_assigned(b, 2));
+  b.publish(msg("a.one", "1"), {});
+  ASSERT_TRUE(got.wait_for_size(1, std::chrono::seconds(20)));
+  b.unsubscribe(id);
+  ASSERT_TRUE(wait_until([&] { return b.assigned_partitions() == 1; }, std::chrono::seconds(20)));
+  b.publish(msg("a.one", "2"), {});
+  b.publish(msg("b.two", "3"), {});
+  ASSERT_TRUE(got.wait_for_size(2, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(got.items(), (std::vector<std::string>{"a.one=1", "b.two=3"}));
+}
+
+// While the cluster is down, stop() still returns within its bound and every
+// pending publish gets its callback.
+TEST_F(KafkaBrokerTest, StopDuringOutageIsBoundedAndFailsPendingPublishes) {
+  topic("events");
+  auto o = options();
+  o.stop_timeout_ms = 1000;
+  auto& b = make("kafka", o);
+  b.subscribe("events", [](const Message&, Ack) {}, {});
+  b.start();
+  ASSERT_TRUE(wait_state(b, BrokerState::up));
+  ASSERT_TRUE(wait_assigned(b));
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(wait_state(b, BrokerState::down));
+  Collector<Error> results;
+  for (int i = 0; i < 5; ++i)
+    b.publish(msg("events", std::to_string(i)), [&](const Error& e) { results.add(e); });
+  const auto t0 = std::chrono::steady_clock::now();
+  b.stop();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, std::chrono::seconds(5));
+  ASSERT_EQ(results.size(), 5u);
+  for (const auto& e : results.items()) EXPECT_EQ(e.code, Errc::stopped) << e.to_string();
+}

@@ -266,22 +266,29 @@ class KafkaBroker::Impl final : public BrokerCore {
     for (const auto& [k, v] : o.consumer_properties) set(cc, k, v);
     consumer = create(RD_KAFKA_CONSUMER, cc);
 
-    // The reply consumer is assigned by hand and never commits; librdkafka
-    // wants a group id for assign() and consumer_poll() all the same.
+    if (!producer || !consumer) return;
+    rd_kafka_poll_set_consumer(consumer);
+    watch(Q::producer, rd_kafka_queue_get_main(producer));
+    watch(Q::consumer, rd_kafka_queue_get_consumer(consumer));
+    resubscribe();
+  }
+
+  // The reply consumer, created with the first request (a gateway that never
+  // requests holds no connections for it). Assigned by hand and never
+  // commits; librdkafka wants a group id for assign() and consumer_poll() all
+  // the same.
+  bool ensure_replies() {
+    if (replies) return true;
     rd_kafka_conf_t* rc = base_conf(o.consumer_properties);
     set(rc, "group.id", o.group_id + ".replies." + unique_token());
     set(rc, "enable.auto.commit", "false");
     set(rc, "enable.partition.eof", "false");
     set(rc, "statistics.interval.ms", "0");
     replies = create(RD_KAFKA_CONSUMER, rc);
-
-    if (!producer || !consumer || !replies) return;
-    rd_kafka_poll_set_consumer(consumer);
+    if (!replies) return false;
     rd_kafka_poll_set_consumer(replies);
-    watch(Q::producer, rd_kafka_queue_get_main(producer));
-    watch(Q::consumer, rd_kafka_queue_get_consumer(consumer));
     watch(Q::replies, rd_kafka_queue_get_consumer(replies));
-    resubscribe();
+    return true;
   }
 
   // ---- queue events on the worker loop ----
@@ -694,6 +701,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   // worker) and assigns it from there: every reply produced after the lookup
   // is read. Requests wait for it, so none can be answered before we listen.
   void resolve_reply_topic(const std::string& topic) {
+    if (!ensure_replies()) return reply_topic_resolved(topic, RD_KAFKA_RESP_ERR__INVALID_ARG, 0);
     reply_topics[topic].resolving = true;
     std::weak_ptr<Impl> weak = self();
     rd_kafka_t* rk = replies;
