@@ -110,6 +110,12 @@ class BlockingRunner {
   std::thread t_;
 };
 
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   // Called on librdkafka threads; spdlog is thread-safe.
   const char* name = rd_kafka_name(rk);
@@ -180,6 +186,11 @@ class KafkaBroker::Impl final : public BrokerCore {
     bool resolving = false;
     std::vector<std::pair<std::string, Message>> waiting;  // correlation id, request
   };
+  // The librdkafka opaque: outlives the Impl when a consumer that could not
+  // close in time is handed to a thread of its own (see close_consumer).
+  struct Hooks {
+    std::atomic<Impl*> impl;
+  };
   enum class Q { producer, consumer, replies };
   struct Watch {
     rd_kafka_queue_t* q = nullptr;
@@ -188,6 +199,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   };
 
   KafkaBrokerOptions o;
+  std::shared_ptr<Hooks> hooks = std::make_shared<Hooks>(this);
   std::atomic<size_t> assigned{0};
   // Worker-only state.
   bool started = false;
@@ -202,6 +214,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   std::unordered_map<uint64_t, PublishCallback> in_flight;  // delivery report opaque -> callback
   uint64_t next_publish = 0;
   bool producer_up = false, consumer_up = false, ever_up = false, any_down = false;
+  int64_t down_at_us = 0;  // when connections were last seen down (steady clock)
   BlockingRunner runner;
 
   std::shared_ptr<Impl> self() { return std::static_pointer_cast<Impl>(shared_from_this()); }
@@ -222,7 +235,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     set(conf, "bootstrap.servers", o.brokers);
     set(conf, "client.id", o.client_id);
     set(conf, "statistics.interval.ms", std::to_string(o.health_interval_ms));
-    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_opaque(conf, hooks.get());
     rd_kafka_conf_set_log_cb(conf, &log_cb);
     rd_kafka_conf_set_error_cb(conf, &Impl::on_error);
     rd_kafka_conf_set_stats_cb(conf, &Impl::on_stats);
@@ -366,7 +379,8 @@ class KafkaBroker::Impl final : public BrokerCore {
   // ---- librdkafka callbacks (run inside our polls, on the worker) ----
 
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    auto* s = static_cast<Impl*>(opaque);
+    auto* s = static_cast<Hooks*>(opaque)->impl;
+    if (!s) return;
     const auto e = static_cast<rd_kafka_resp_err_t>(err);
     std::string text = last_error_text(e, reason);
     if (rk == s->replies) {
@@ -374,7 +388,10 @@ class KafkaBroker::Impl final : public BrokerCore {
       return;
     }
     if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-      (rk == s->producer ? s->producer_up : s->consumer_up) = false;
+      // Both clients talk to the same cluster: the other one's connections
+      // are going too, and its statistics taken before now are stale.
+      s->producer_up = s->consumer_up = false;
+      s->down_at_us = now_us();
       s->any_down = true;
       s->update_health(std::move(text));
       return;
@@ -394,11 +411,14 @@ class KafkaBroker::Impl final : public BrokerCore {
   // Statistics tell whether any broker connection is up (the internal and
   // logical brokers do not count).
   static int on_stats(rd_kafka_t* rk, char* json, size_t len, void* opaque) {
-    auto* s = static_cast<Impl*>(opaque);
+    auto* s = static_cast<Hooks*>(opaque)->impl;
+    if (!s) return 0;
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(std::string_view(json, len), ec);
     if (ec || !v.is_object()) return 0;
     bool up = false;
+    const auto* ts = v.as_object().if_contains("ts");  // rd_clock(): CLOCK_MONOTONIC, us
+    const int64_t taken = ts && ts->is_int64() ? ts->as_int64() : now_us();
     if (const auto* brokers = v.as_object().if_contains("brokers"); brokers && brokers->is_object())
       for (const auto& [_, b] : brokers->as_object()) {
         if (!b.is_object()) continue;
@@ -409,6 +429,8 @@ class KafkaBroker::Impl final : public BrokerCore {
           continue;
         if (state && state->is_string() && state->as_string() == "UP") up = true;
       }
+    if (up && taken < s->down_at_us) return 0;  // from before the outage was seen
+    if (!up) s->down_at_us = std::max(s->down_at_us, taken);
     if (rk == s->producer)
       s->producer_up = up;
     else if (rk == s->consumer)
@@ -434,15 +456,12 @@ class KafkaBroker::Impl final : public BrokerCore {
   }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto* s = static_cast<Impl*>(opaque);
+    auto* s = static_cast<Hooks*>(opaque)->impl;
+    if (!s) return;
     auto it = s->in_flight.find(reinterpret_cast<uintptr_t>(m->_private));
     if (it == s->in_flight.end()) return;
     PublishCallback done = std::move(it->second);
     s->in_flight.erase(it);
-    if (!m->err && !s->producer_up) {  // proof of a working connection
-      s->producer_up = true;
-      s->update_health({});
-    }
     Error e = error_of(m->err);
     if (e && m->rkt) e.detail = std::string(rd_kafka_topic_name(m->rkt)) + ": " + e.detail;
     s->finish_publish(std::move(done), std::move(e));
@@ -450,8 +469,15 @@ class KafkaBroker::Impl final : public BrokerCore {
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* list, void* opaque) {
-    auto* s = static_cast<Impl*>(opaque);
+    auto* s = static_cast<Hooks*>(opaque)->impl;
     const bool coop = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (!s) {  // a consumer still closing after stop(): just let go
+      if (coop)
+        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
+      else
+        rd_kafka_assign(rk, nullptr);
+      return;
+    }
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       for (int i = 0; i < list->cnt; ++i) {
         const auto& tp = list->elems[i];
@@ -527,10 +553,6 @@ class KafkaBroker::Impl final : public BrokerCore {
     if (m->err) {
       if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) consumer_error(m);
       return;
-    }
-    if (!consumer_up) {  // proof of a working connection
-      consumer_up = true;
-      update_health({});
     }
     const std::string topic = rd_kafka_topic_name(m->rkt);
     auto& slot = parts[{topic, m->partition}];
@@ -797,9 +819,22 @@ class KafkaBroker::Impl final : public BrokerCore {
              std::chrono::steady_clock::now() < deadline)
         rd_kafka_queue_poll_callback(q, 50);
     }
-    rd_kafka_queue_destroy(q);
-    if (!closed) spdlog::warn("broker {}: consumer did not close in time", name());
-    rd_kafka_destroy_flags(rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    if (closed) {
+      rd_kafka_queue_destroy(q);
+      rd_kafka_destroy(rk);
+    } else {
+      // Destroying a consumer in the middle of its close spins in librdkafka
+      // 2.0 until the close completes, which needs the queue served: a thread
+      // of its own finishes the job without holding up stop() (the callbacks
+      // see no Impl by then).
+      spdlog::warn("broker {}: consumer did not close in time; closing in the background", name());
+      hooks->impl = nullptr;  // from here on, callbacks leave us alone
+      std::thread([rk, q, h = hooks] {
+        while (!rd_kafka_consumer_closed(rk)) rd_kafka_queue_poll_callback(q, 100);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+      }).detach();
+    }
     rk = nullptr;
   }
 
@@ -808,13 +843,12 @@ class KafkaBroker::Impl final : public BrokerCore {
     begin_stop();
     runner.stop();  // before the handle it uses goes
     unwatch();
+    // Half the time for the publishes, the rest (at least half) to leave the group.
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(o.stop_timeout_ms);
     if (producer) {
       // Delivery reports served by flush run our callback: accepted or not.
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      rd_kafka_flush(producer, static_cast<int>(std::max<int64_t>(0, left.count())));
+      rd_kafka_flush(producer, static_cast<int>(o.stop_timeout_ms / 2));
       rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_poll(producer, 0);
     }
@@ -825,6 +859,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     close_consumer(replies, deadline);
     if (producer) rd_kafka_destroy(producer);
     producer = nullptr;
+    hooks->impl = nullptr;
     parts.clear();
     assigned.store(0);
     reply_topics.clear();

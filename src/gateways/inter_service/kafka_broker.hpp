@@ -27,8 +27,8 @@
 // before the first request to it is sent, so no reply is missed.
 //
 // Health: up when the producer or the group consumer has a broker connection
-// up (librdkafka statistics every health_interval_ms, or a delivery), down
-// when neither has one (statistics, ALL_BROKERS_DOWN). librdkafka reconnects and
+// up (librdkafka statistics every health_interval_ms), down when neither
+// has one (statistics, ALL_BROKERS_DOWN). librdkafka reconnects and
 // keeps the group subscription itself.
 #include <atomic>
 #include <cstdint>
