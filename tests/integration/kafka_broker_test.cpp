@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -64,6 +65,7 @@ class KafkaBrokerTest : public ::testing::Test {
                              {"session.timeout.ms", "6000"},
                              {"fetch.wait.max.ms", "50"}};
     o.producer_properties = {{"linger.ms", "1"}};
+    if (const char* d = std::getenv("SB_KAFKA_DEBUG")) o.properties["debug"] = d;  // e.g. cgrp
     return o;
   }
 

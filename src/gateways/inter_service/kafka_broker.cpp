@@ -379,7 +379,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   // ---- librdkafka callbacks (run inside our polls, on the worker) ----
 
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    auto* s = static_cast<Hooks*>(opaque)->impl;
+    Impl* s = static_cast<Hooks*>(opaque)->impl;
     if (!s) return;
     const auto e = static_cast<rd_kafka_resp_err_t>(err);
     std::string text = last_error_text(e, reason);
@@ -411,7 +411,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   // Statistics tell whether any broker connection is up (the internal and
   // logical brokers do not count).
   static int on_stats(rd_kafka_t* rk, char* json, size_t len, void* opaque) {
-    auto* s = static_cast<Hooks*>(opaque)->impl;
+    Impl* s = static_cast<Hooks*>(opaque)->impl;
     if (!s) return 0;
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(std::string_view(json, len), ec);
@@ -456,7 +456,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto* s = static_cast<Hooks*>(opaque)->impl;
+    Impl* s = static_cast<Hooks*>(opaque)->impl;
     if (!s) return;
     auto it = s->in_flight.find(reinterpret_cast<uintptr_t>(m->_private));
     if (it == s->in_flight.end()) return;
@@ -469,7 +469,7 @@ class KafkaBroker::Impl final : public BrokerCore {
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* list, void* opaque) {
-    auto* s = static_cast<Hooks*>(opaque)->impl;
+    Impl* s = static_cast<Hooks*>(opaque)->impl;
     const bool coop = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (!s) {  // a consumer still closing after stop(): just let go
       if (coop)
