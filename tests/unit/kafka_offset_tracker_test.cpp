@@ -4,6 +4,15 @@
 
 using sb::inter_service::PartitionOffsets;
 
+TEST(KafkaOffsetTracker, FirstDeliveryIsNotNewsButItsAckIs) {
+  PartitionOffsets p;
+  p.delivered(42);  // the consumer starts at its committed offset 42
+  p.delivered(43);
+  EXPECT_EQ(p.done(43), std::nullopt);  // 42 pending: the position stays 42
+  EXPECT_EQ(p.commit_position(), 42);
+  EXPECT_EQ(p.done(42), 44);
+}
+
 TEST(KafkaOffsetTracker, InOrderAcksAdvanceOneByOne) {
   PartitionOffsets p;
   EXPECT_EQ(p.commit_position(), -1);
@@ -37,7 +46,7 @@ TEST(KafkaOffsetTracker, GapsInOffsetsAreFine) {
   p.delivered(7);  // 4..6 compacted away or transaction markers
   p.delivered(20);
   EXPECT_EQ(p.done(7), std::nullopt);
-  EXPECT_EQ(p.done(3), 8);
+  EXPECT_EQ(p.done(3), 20);  // 8..19 do not exist: 20 is the next to read
   EXPECT_EQ(p.done(20), 21);
 }
 

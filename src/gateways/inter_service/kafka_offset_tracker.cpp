@@ -20,6 +20,8 @@ std::deque<PartitionOffsets::Entry>::const_iterator PartitionOffsets::find(int64
 
 void PartitionOffsets::delivered(int64_t offset) {
   if (offset < 0) return;
+  // The first offset is where the consumer stands: no news to commit.
+  if (committed_ < 0) committed_ = offset;
   if (window_.empty() || offset > window_.back().offset) {
     window_.push_back({offset, false});
   } else {

@@ -45,7 +45,7 @@ class PartitionOffsets {
   std::deque<Entry> window_;  // increasing offsets from the lowest pending one
   size_t in_flight_ = 0;
   int64_t next_ = -1;       // highest delivered + 1
-  int64_t committed_ = -1;  // last position returned by done()
+  int64_t committed_ = -1;  // last position returned by done() (or the first delivered)
 };
 
 }  // namespace sb::inter_service
