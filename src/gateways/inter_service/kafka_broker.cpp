@@ -284,6 +284,22 @@ class KafkaBroker::Impl final : public BrokerCore {
     watch(Q::producer, rd_kafka_queue_get_main(producer));
     watch(Q::consumer, rd_kafka_queue_get_consumer(consumer));
     resubscribe();
+    keepalive();
+  }
+
+  // librdkafka counts a consumer that has not polled for max.poll.interval.ms
+  // as stuck and takes it out of the group, and we poll only when a queue
+  // signals: on a quiet topic with statistics off, nothing would. So poll
+  // every second anyway.
+  void keepalive() {
+    std::weak_ptr<Impl> weak = self();
+    worker().wheel().schedule_in(1000, [weak] {
+      auto s = weak.lock();
+      if (!s || s->stopping()) return;
+      s->drain(Q::consumer);
+      if (s->replies) s->drain(Q::replies);
+      s->keepalive();
+    });
   }
 
   // The reply consumer, created with the first request (a gateway that never
@@ -344,17 +360,20 @@ class KafkaBroker::Impl final : public BrokerCore {
     });
   }
 
-  // Serves a queue until it is empty or the budget is spent; the eventfd only
-  // fires when an empty queue gets an element, so a leftover is served on a
-  // later turn we post ourselves (and other sockets on the worker get theirs).
+  // Serves a queue until it is empty or the budget is spent. The eventfd only
+  // fires when an empty queue gets an element, so whatever is left (budget
+  // spent, or a poll that returned early: librdkafka may yield after a
+  // callback) is served on a later turn we post ourselves -- else the queue
+  // would never be empty again and never signal again.
   void drain(Q which) {
     if (stopping()) return;
+    Watch& w = watches[static_cast<int>(which)];
     int budget = 500;
     switch (which) {
       case Q::producer:
         while (budget > 0 && producer) {
           const int n = rd_kafka_poll(producer, 0);
-          if (n <= 0) return;
+          if (n <= 0) break;
           budget -= n;
         }
         break;
@@ -364,7 +383,7 @@ class KafkaBroker::Impl final : public BrokerCore {
           rd_kafka_t* rk = which == Q::consumer ? consumer : replies;
           if (!rk || stopping()) return;
           rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 0);
-          if (!m) return;
+          if (!m) break;
           if (which == Q::consumer)
             on_message(m);
           else
@@ -373,7 +392,7 @@ class KafkaBroker::Impl final : public BrokerCore {
         }
         break;
     }
-    post_drain(which);
+    if (!stopping() && w.q && rd_kafka_queue_length(w.q) > 0) post_drain(which);
   }
 
   // ---- librdkafka callbacks (run inside our polls, on the worker) ----
