@@ -296,6 +296,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     worker().wheel().schedule_in(1000, [weak] {
       auto s = weak.lock();
       if (!s || s->stopping()) return;
+      s->drain(Q::producer);
       s->drain(Q::consumer);
       if (s->replies) s->drain(Q::replies);
       s->keepalive();
@@ -368,6 +369,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   void drain(Q which) {
     if (stopping()) return;
     Watch& w = watches[static_cast<int>(which)];
+    const size_t before = w.q ? rd_kafka_queue_length(w.q) : 0;
     int budget = 500;
     switch (which) {
       case Q::producer:
@@ -392,7 +394,11 @@ class KafkaBroker::Impl final : public BrokerCore {
         }
         break;
     }
-    if (!stopping() && w.q && rd_kafka_queue_length(w.q) > 0) post_drain(which);
+    // (Only after progress: the keepalive tick retries a queue stuck otherwise,
+    // without spinning the worker.)
+    if (stopping() || !w.q) return;
+    const size_t after = rd_kafka_queue_length(w.q);
+    if (after > 0 && (budget <= 0 || after < before || budget < 499)) post_drain(which);
   }
 
   // ---- librdkafka callbacks (run inside our polls, on the worker) ----
