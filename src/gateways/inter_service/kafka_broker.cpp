@@ -119,6 +119,9 @@ int64_t now_us() {
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   // Called on librdkafka threads; spdlog is thread-safe.
   const char* name = rd_kafka_name(rk);
+  // Connection failures repeat at every reconnect attempt; health and its
+  // last_error already say it once.
+  if (std::strcmp(fac, "FAIL") == 0) level = std::max(level, 7);
   if (level <= 3)
     spdlog::error("librdkafka {} {}: {}", name, fac, buf);
   else if (level <= 4)
