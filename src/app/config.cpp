@@ -78,6 +78,27 @@ const toml::table* section(const toml::table& root, const char* name) {
 
 constexpr int64_t kMaxMs = 24LL * 3600 * 1000;
 
+// [inbox]: kept apart from parse_config so the section reads (and merges) on its own.
+void parse_inbox(const toml::table& t, Config::Inbox& in) {
+  const std::string w = "inbox";
+  check_keys(t, w,
+             {"enabled", "path", "store_by_default", "deliver_missed", "max_age_s", "max_per_user",
+              "prune_interval_s", "max_missed_push", "max_page"});
+  in.enabled = get_bool(t, w, "enabled", in.enabled);
+  in.path = get_string(t, w, "path", in.path);
+  in.store_by_default = get_bool(t, w, "store_by_default", in.store_by_default);
+  in.deliver_missed = get_bool(t, w, "deliver_missed", in.deliver_missed);
+  constexpr int64_t kYear = 366LL * 24 * 3600;
+  in.max_age_s = static_cast<uint32_t>(get_int(t, w, "max_age_s", in.max_age_s, 0, 100 * kYear));
+  in.max_per_user =
+      static_cast<uint32_t>(get_int(t, w, "max_per_user", in.max_per_user, 0, 100000000));
+  in.prune_interval_s =
+      static_cast<uint32_t>(get_int(t, w, "prune_interval_s", in.prune_interval_s, 1, kYear));
+  in.max_missed_push =
+      static_cast<uint32_t>(get_int(t, w, "max_missed_push", in.max_missed_push, 1, 100000));
+  in.max_page = static_cast<uint32_t>(get_int(t, w, "max_page", in.max_page, 1, 10000));
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::string& source_name) {
@@ -92,7 +113,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes"});
+              "routes", "inbox"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
@@ -255,7 +276,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       const std::string rw = "routes[" + std::to_string(i) + "]";
       auto* rt = arr->get(i)->as_table();
       if (!rt) fail(rw + ": expected a table");
-      check_keys(*rt, rw, {"from", "to", "event", "namespace"});
+      check_keys(*rt, rw, {"from", "to", "event", "namespace", "store", "deliver_missed"});
       RouteConfig rc;
       rc.from = get_string(*rt, rw, "from", "");
       if (rc.from.empty()) fail(rw + ".from: a route needs a source event or pattern");
@@ -266,9 +287,13 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       if (rc.to.empty()) fail(rw + ".to: a route needs at least one target");
       rc.event = get_string(*rt, rw, "event", "");
       rc.nsp = get_string(*rt, rw, "namespace", rc.nsp);
+      if (rt->contains("store")) rc.store = get_bool(*rt, rw, "store", false);
+      if (rt->contains("deliver_missed"))
+        rc.deliver_missed = get_bool(*rt, rw, "deliver_missed", true);
       c.routes.push_back(std::move(rc));
     }
   }
+  if (auto* t = section(root, "inbox")) parse_inbox(*t, c.inbox);
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
     c.log.level = get_string(*t, "log", "level", c.log.level);
@@ -304,6 +329,32 @@ bool env_bool(const std::string& var, const std::string& v) {
   fail(var + ": expected true or false, got \"" + v + "\"");
 }
 
+// SWITCHBOARD_INBOX_<KEY>; false when `k` is not an inbox key.
+bool apply_inbox_env(Config::Inbox& in, const std::string& k, const std::string& var,
+                     const std::string& v) {
+  if (k == "INBOX_ENABLED")
+    in.enabled = env_bool(var, v);
+  else if (k == "INBOX_PATH")
+    in.path = v;
+  else if (k == "INBOX_STORE_BY_DEFAULT")
+    in.store_by_default = env_bool(var, v);
+  else if (k == "INBOX_DELIVER_MISSED")
+    in.deliver_missed = env_bool(var, v);
+  else if (k == "INBOX_MAX_AGE_S")
+    in.max_age_s = static_cast<uint32_t>(env_int(var, v, 0, 3600LL * 24 * 366 * 100));
+  else if (k == "INBOX_MAX_PER_USER")
+    in.max_per_user = static_cast<uint32_t>(env_int(var, v, 0, 100000000));
+  else if (k == "INBOX_PRUNE_INTERVAL_S")
+    in.prune_interval_s = static_cast<uint32_t>(env_int(var, v, 1, 3600LL * 24 * 366));
+  else if (k == "INBOX_MAX_MISSED_PUSH")
+    in.max_missed_push = static_cast<uint32_t>(env_int(var, v, 1, 100000));
+  else if (k == "INBOX_MAX_PAGE")
+    in.max_page = static_cast<uint32_t>(env_int(var, v, 1, 10000));
+  else
+    return false;
+  return true;
+}
+
 }  // namespace
 
 void apply_env_overrides(Config& c, const std::map<std::string, std::string>& env) {
@@ -311,6 +362,7 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     if (var.rfind("SWITCHBOARD_", 0) != 0) continue;
     const std::string k = var.substr(12);
     if (k == "BIN" || k == "CONFIG") continue;  // used by tooling, not config keys
+    if (apply_inbox_env(c.inbox, k, var, v)) continue;
     if (k == "SERVER_HOST")
       c.server.host = v;
     else if (k == "SERVER_PORT")
@@ -459,6 +511,19 @@ void validate(const Config& c) {
         fail("routes[" + std::to_string(i) + "].namespace: \"" + r.nsp +
              "\" is not a declared Socket.IO namespace");
   }
+  for (size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& r = c.routes[i];
+    const std::string w = "routes[" + std::to_string(i) + "]";
+    if (!r.store.value_or(false) && !r.deliver_missed) continue;
+    bool user_target = false;
+    for (auto& t : r.to) user_target = user_target || t.rfind("user:", 0) == 0;
+    if (!user_target) fail(w + ".store: only user:<id> targets have an inbox");
+    if (r.store.value_or(false) && !c.inbox.enabled)
+      fail(w + ".store: the inbox is off (set [inbox] enabled = true)");
+    if (r.store.value_or(false) && r.nsp != "/")
+      fail(w + ".store: the inbox serves the \"/\" namespace only");
+  }
+  if (c.inbox.enabled && c.inbox.path.empty()) fail("inbox.path: a file name is needed");
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(c.log.level)) fail("log.level: expected trace|debug|info|warn|error|off");
   if (c.log.format != "auto" && c.log.format != "json" && c.log.format != "text")
@@ -540,7 +605,17 @@ std::string to_toml(const Config& c) {
     o << "\n[[routes]]\nfrom = " << q(r.from) << "\nto = " << list(r.to) << "\n";
     if (!r.event.empty()) o << "event = " << q(r.event) << "\n";
     o << "namespace = " << q(r.nsp) << "\n";
+    if (r.store) o << "store = " << (*r.store ? "true" : "false") << "\n";
+    if (r.deliver_missed)
+      o << "deliver_missed = " << (*r.deliver_missed ? "true" : "false") << "\n";
   }
+  const auto& in = c.inbox;
+  o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
+    << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")
+    << "\ndeliver_missed = " << (in.deliver_missed ? "true" : "false")
+    << "\nmax_age_s = " << in.max_age_s << "\nmax_per_user = " << in.max_per_user
+    << "\nprune_interval_s = " << in.prune_interval_s
+    << "\nmax_missed_push = " << in.max_missed_push << "\nmax_page = " << in.max_page << "\n";
   return o.str();
 }
 

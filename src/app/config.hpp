@@ -3,6 +3,7 @@
 // SWITCHBOARD_<SECTION>_<KEY> environment variables, then CLI flags.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct RouteConfig {
   std::vector<std::string> to;  // "sse:<stream>", "room:<room>", "user:<id>", "broker:<topic>"
   std::string event;            // event name at the target; empty = the source event's name
   std::string nsp = "/";        // Socket.IO namespace of room/user targets (key "namespace")
+  std::optional<bool> store;    // user targets: keep in the inbox; unset = inbox.store_by_default
+  std::optional<bool> deliver_missed;  // stored: push on the next connect; unset = inbox's
 };
 
 struct Config {
@@ -107,6 +110,19 @@ struct Config {
   } dashboard;
 
   std::vector<RouteConfig> routes;
+
+  // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).
+  struct Inbox {
+    bool enabled = false;
+    std::string path = "data/inbox.sqlite3";  // SQLite file, relative to the working directory
+    bool store_by_default = false;  // notifications to users are stored unless the call says no
+    bool deliver_missed = true;     // stored ones reach an offline user on the next connect
+    uint32_t max_age_s = 30 * 24 * 3600;  // retention by age; 0 = none
+    uint32_t max_per_user = 1000;         // retention by count, newest kept; 0 = none
+    uint32_t prune_interval_s = 60;       // how often retention runs over the whole file
+    uint32_t max_missed_push = 1000;      // pushed per connect
+    uint32_t max_page = 200;              // get_notifications `limit` bound
+  } inbox;
 
   struct Log {
     std::string level = "info";   // trace|debug|info|warn|error|off

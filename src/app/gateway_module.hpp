@@ -10,7 +10,8 @@
 
 namespace sb::sio {
 class SioServer;
-}
+class InboxService;
+}  // namespace sb::sio
 namespace sb::intra {
 class EventBus;
 class SseServer;
@@ -37,6 +38,9 @@ class GatewayModule {
   intra::SseServer& sse();
   // Config routes; the inter-service gateway registers the "broker" sink here.
   hub::RouteTable& routes();
+  // The notification inbox ([inbox] enabled), else null: client().notify_user(user,
+  // event, data, {.store = true}) stores and pushes; inbox()->delete_user(user).
+  sio::InboxService* inbox();
 
   // Binds and starts the workers. Throws std::system_error if the port is taken.
   void start();

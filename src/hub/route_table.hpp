@@ -27,6 +27,8 @@ struct RouteSpec {
   std::vector<std::string> to;  // "sse:...", "room:...", "user:...", "broker:..."
   std::string event;            // event name at the target (template); empty = the source name
   std::string nsp = "/";        // Socket.IO namespace for room/user targets
+  std::optional<bool> store;    // user targets: keep in the inbox (unset: the inbox default)
+  std::optional<bool> deliver_missed;  // stored: push on the next connect (unset: default)
 };
 
 // A resolved delivery, as a sink receives it.
@@ -36,6 +38,8 @@ struct Delivery {
   std::string_view nsp;     // namespace (room/user targets)
   const boost::json::value& data;
   std::string_view source_event;
+  std::optional<bool> store = std::nullopt;  // the route's inbox flags (user targets)
+  std::optional<bool> deliver_missed = std::nullopt;
 };
 
 class RouteSink {
@@ -85,6 +89,8 @@ class RouteTable {
     std::vector<Target> targets;
     std::optional<RouteTemplate> event;
     std::string nsp;
+    std::optional<bool> store;
+    std::optional<bool> deliver_missed;
   };
   static Route build(const RouteSpec& spec);
   void report_failure(const Route& r, const Target& t, std::string_view name,
