@@ -85,14 +85,18 @@ static net::HttpResponse emit_now(const net::HttpRequest& req, sio::SioServer& s
   const bool to_user = !(room && !room->empty()) && user &&
                        (user->is_string() || user->is_int64() || user->is_uint64());
   auto* inbox = server.inbox();
-  const bool stored = to_user && nsp == "/" &&
-                      store.value_or(inbox && inbox->options().store_by_default);
+  // The default (inbox.store_by_default) applies to what can be stored: one `data`, no
+  // `except`, not volatile; anything else is emitted as before.
+  const bool storable = !o.contains("args") && !o.contains("except") && !o.contains("volatile");
+  const bool stored =
+      to_user && nsp == "/" &&
+      store.value_or(storable && inbox && inbox->options().store_by_default);
   if (store.value_or(false) && !stored)
     return net::api_error(400, "invalid_request",
                           "\"store\" applies to a \"user\" on the \"/\" namespace");
   if (stored) {
     if (!inbox) return net::api_error(409, "inbox_disabled", "the inbox is off ([inbox] enabled)");
-    if (o.contains("args") || o.contains("except") || o.contains("volatile"))
+    if (!storable)
       return net::api_error(400, "invalid_request",
                             "a stored notification takes \"data\" (no \"args\", \"except\" "
                             "or \"volatile\")");
