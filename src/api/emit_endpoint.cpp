@@ -88,9 +88,8 @@ static net::HttpResponse emit_now(const net::HttpRequest& req, sio::SioServer& s
   // The default (inbox.store_by_default) applies to what can be stored: one `data`, no
   // `except`, not volatile; anything else is emitted as before.
   const bool storable = !o.contains("args") && !o.contains("except") && !o.contains("volatile");
-  const bool stored =
-      to_user && nsp == "/" &&
-      store.value_or(storable && inbox && inbox->options().store_by_default);
+  const bool stored = to_user && nsp == "/" &&
+                      store.value_or(storable && inbox && inbox->options().store_by_default);
   if (store.value_or(false) && !stored)
     return net::api_error(400, "invalid_request",
                           "\"store\" applies to a \"user\" on the \"/\" namespace");

@@ -20,8 +20,7 @@ static net::HttpResponse json_response(const json::object& body) {
 
 static sio::InboxService::AnswerFn answer(Respond respond, bool with_ok) {
   return [respond = std::move(respond), with_ok](sio::InboxService::Answer a) {
-    if (!a.ok)
-      return respond(net::api_error(a.code == "stopping" ? 503 : 500, a.code, a.message));
+    if (!a.ok) return respond(net::api_error(a.code == "stopping" ? 503 : 500, a.code, a.message));
     if (with_ok) a.body["ok"] = true;
     respond(json_response(a.body));
   };

@@ -12,10 +12,10 @@ struct Notification {
   uint64_t id = 0;  // monotonic, never reused (clients see it as a string)
   std::string user;
   std::string event;
-  std::string data;         // JSON text
-  int64_t created_at = 0;   // ms since the epoch
+  std::string data;        // JSON text
+  int64_t created_at = 0;  // ms since the epoch
   bool read = false;
-  bool delivered = false;   // pushed to a socket (live or on connect)
+  bool delivered = false;       // pushed to a socket (live or on connect)
   bool deliver_missed = false;  // push on the next connect while undelivered and unread
 };
 
@@ -28,9 +28,9 @@ struct PageQuery {
 
 struct Page {
   std::vector<Notification> items;  // newest first
-  uint64_t total = 0;                // the user's notifications
-  uint64_t unread = 0;               // of which unread
-  bool more = false;                 // older items match past the last one
+  uint64_t total = 0;               // the user's notifications
+  uint64_t unread = 0;              // of which unread
+  bool more = false;                // older items match past the last one
 };
 
 struct Retention {

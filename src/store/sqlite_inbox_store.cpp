@@ -99,7 +99,8 @@ CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (created_at);
 PRAGMA user_version = 1;
 )sql";
 
-constexpr const char* kColumns = "id, user_id, event, data, created_at, is_read, delivered, deliver_missed";
+constexpr const char* kColumns =
+    "id, user_id, event, data, created_at, is_read, delivered, deliver_missed";
 
 Notification row(const Stmt& s) {
   Notification n;
@@ -140,8 +141,9 @@ SqliteInboxStore::SqliteInboxStore(const std::string& path) : path_(path) {
     if (ec) fail(ec.message());
   }
   // NOMUTEX: the connection is only ever used by the inbox thread.
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) fail(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   sqlite3_busy_timeout(db_, 5000);  // another process holding the file (a backup): wait a bit
   try {
@@ -156,8 +158,8 @@ SqliteInboxStore::SqliteInboxStore(const std::string& path) : path_(path) {
     s.insert = Stmt(db_,
                     "INSERT INTO notifications (user_id, event, data, created_at, is_read, "
                     "delivered, deliver_missed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    s.page_all = Stmt(
-        db_, select("WHERE user_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3").c_str());
+    s.page_all =
+        Stmt(db_, select("WHERE user_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3").c_str());
     s.page_unread = Stmt(
         db_,
         select("WHERE user_id = ?1 AND is_read = 0 AND id < ?2 ORDER BY id DESC LIMIT ?3").c_str());
@@ -291,8 +293,7 @@ uint64_t SqliteInboxStore::delete_user(const std::string& user) {
   return st_->delete_user.bind(user).run();
 }
 
-uint64_t SqliteInboxStore::prune_user(const std::string& user, const Retention& r,
-                                      int64_t now_ms) {
+uint64_t SqliteInboxStore::prune_user(const std::string& user, const Retention& r, int64_t now_ms) {
   uint64_t n = 0;
   if (r.max_age_ms > 0) n += st_->prune_user_age.bind(user, now_ms - r.max_age_ms).run();
   if (r.max_per_user > 0) n += st_->prune_user_count.bind(user, r.max_per_user).run();

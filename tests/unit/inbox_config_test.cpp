@@ -60,9 +60,10 @@ deliver_missed = false
 
   auto d = sb::parse_config(kBase, "t");
   EXPECT_FALSE(d.inbox.enabled) << "off by default";
-  EXPECT_FALSE(sb::parse_config(std::string(kBase) + "[[routes]]\nfrom = \"a\"\nto = \"user:x\"\n", "t")
-                   .routes[0]
-                   .store.has_value());
+  EXPECT_FALSE(
+      sb::parse_config(std::string(kBase) + "[[routes]]\nfrom = \"a\"\nto = \"user:x\"\n", "t")
+          .routes[0]
+          .store.has_value());
 }
 
 TEST(InboxConfig, ErrorsNameTheKey) {
@@ -72,12 +73,14 @@ TEST(InboxConfig, ErrorsNameTheKey) {
   EXPECT_NE(err("[inbox]\nenabled = \"yes\"\n").find("inbox.enabled"), std::string::npos);
   EXPECT_NE(err("[inbox]\nmax_page = 0\n").find("inbox.max_page"), std::string::npos);
   EXPECT_NE(err("[inbox]\nbogus = 1\n").find("inbox.bogus"), std::string::npos);
-  EXPECT_NE(err("[[routes]]\nfrom = \"a\"\nto = \"user:x\"\nstore = true\n").find("routes[0].store"),
-            std::string::npos)
+  EXPECT_NE(
+      err("[[routes]]\nfrom = \"a\"\nto = \"user:x\"\nstore = true\n").find("routes[0].store"),
+      std::string::npos)
       << "the inbox is off";
-  EXPECT_NE(err("[inbox]\nenabled = true\n[[routes]]\nfrom = \"a\"\nto = \"room:x\"\nstore = true\n")
-                .find("routes[0].store"),
-            std::string::npos)
+  EXPECT_NE(
+      err("[inbox]\nenabled = true\n[[routes]]\nfrom = \"a\"\nto = \"room:x\"\nstore = true\n")
+          .find("routes[0].store"),
+      std::string::npos)
       << "rooms have no inbox";
   EXPECT_NE(err("[[routes]]\nfrom = \"a\"\nto = \"user:x\"\nstore = 1\n").find("routes[0].store"),
             std::string::npos);

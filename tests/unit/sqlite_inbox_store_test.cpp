@@ -49,7 +49,8 @@ std::vector<uint64_t> ids(const Page& p) {
 TEST_F(InboxStoreTest, InsertsAndPagesNewestFirstWithACursor) {
   SqliteInboxStore st(path_);
   std::vector<uint64_t> a;
-  for (int i = 0; i < 5; ++i) a.push_back(st.insert(make("a", 1000 + i, "{\"n\":" + std::to_string(i) + "}")));
+  for (int i = 0; i < 5; ++i)
+    a.push_back(st.insert(make("a", 1000 + i, "{\"n\":" + std::to_string(i) + "}")));
   st.insert(make("b", 1000));
   for (size_t i = 1; i < a.size(); ++i) EXPECT_GT(a[i], a[i - 1]) << "ids are monotonic";
 
@@ -78,7 +79,8 @@ TEST_F(InboxStoreTest, MarksReadAndFiltersUnread) {
   auto a3 = st.insert(make("a", 3));
   auto b1 = st.insert(make("b", 1));
 
-  EXPECT_EQ(st.mark_read("a", {a1, a3, b1, 999999}), 2u) << "other users' and unknown ids change nothing";
+  EXPECT_EQ(st.mark_read("a", {a1, a3, b1, 999999}), 2u)
+      << "other users' and unknown ids change nothing";
   EXPECT_EQ(st.mark_read("a", {a1}), 0u) << "already read";
   EXPECT_EQ(st.unread_count("a"), 1u);
   EXPECT_EQ(st.unread_count("b"), 1u);

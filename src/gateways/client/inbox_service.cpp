@@ -91,7 +91,9 @@ void InboxService::push(const store::Notification& n, const json::value& data, b
 }
 
 void InboxService::push_unread(const std::string& user, uint64_t unread) {
-  sio_.in(nsp_).to("user:" + user).emit("unread_count", json::array{json::object{{"unread", unread}}});
+  sio_.in(nsp_)
+      .to("user:" + user)
+      .emit("unread_count", json::array{json::object{{"unread", unread}}});
 }
 
 void InboxService::notify(const std::string& user, std::string_view event, json::value data,
@@ -129,7 +131,8 @@ void InboxService::notify(const std::string& user, std::string_view event, json:
       };
     }
   };
-  if (!thread_->post(std::move(job)) && done) done(NotifyResult{false, "", "the inbox is stopping"});
+  if (!thread_->post(std::move(job)) && done)
+    done(NotifyResult{false, "", "the inbox is stopping"});
 }
 
 void InboxService::list(store::PageQuery q, AnswerFn done) {
@@ -268,7 +271,8 @@ void InboxService::get_notifications(Socket& s, Event& e) {
   std::weak_ptr<Socket> weak = s.weak_from_this();
   net::Worker* w = workers_[s.worker_index()];
   list(std::move(q), [weak, w, req](Answer a) {
-    json::value v = a.ok ? json::value(std::move(a.body)) : json::value(inbox_error(a.code, a.message));
+    json::value v =
+        a.ok ? json::value(std::move(a.body)) : json::value(inbox_error(a.code, a.message));
     w->post([weak, req, v = std::move(v)]() mutable {
       if (auto sock = weak.lock()) sock->ack(*req, json::array{std::move(v)});
     });
@@ -287,7 +291,8 @@ void InboxService::mark_read(Socket& s, Event& e) {
   std::vector<uint64_t> ids;
   if (!all) {
     auto* v = o->if_contains("ids");
-    if (!v || !v->is_array()) return fail("invalid_argument", "expected {ids: [...]} or {all: true}");
+    if (!v || !v->is_array())
+      return fail("invalid_argument", "expected {ids: [...]} or {all: true}");
     const auto& arr = v->as_array();
     if (arr.empty() || arr.size() > options_.max_ids)
       return fail("invalid_argument",

@@ -41,12 +41,12 @@ class SioServer;
 class Namespace;
 
 struct InboxOptions {
-  bool store_by_default = false;     // notify_user stores unless told otherwise
-  bool deliver_missed = true;        // stored notifications are pushed on the next connect
-  uint32_t max_missed_push = 1000;   // pushed per connect (the rest: next connect, or a fetch)
-  uint32_t max_page = 200;           // get_notifications `limit` bound
-  uint32_t max_ids = 1000;           // mark_read `ids` bound
-  store::Retention retention;        // applied on insert (per user) and periodically
+  bool store_by_default = false;    // notify_user stores unless told otherwise
+  bool deliver_missed = true;       // stored notifications are pushed on the next connect
+  uint32_t max_missed_push = 1000;  // pushed per connect (the rest: next connect, or a fetch)
+  uint32_t max_page = 200;          // get_notifications `limit` bound
+  uint32_t max_ids = 1000;          // mark_read `ids` bound
+  store::Retention retention;       // applied on insert (per user) and periodically
   uint32_t prune_interval_ms = 60000;
 };
 
