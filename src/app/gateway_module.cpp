@@ -137,7 +137,8 @@ void GatewayModule::Impl::build_intra_service() {
       [this](const net::HttpRequest& r) { return dashboard_authorized(r); });
 
   std::vector<hub::RouteSpec> specs;
-  for (auto& r : c.routes) specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.store, r.deliver_missed});
+  for (auto& r : c.routes)
+    specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.store, r.deliver_missed});
   try {
     routes = std::make_unique<hub::RouteTable>(specs);
   } catch (const std::invalid_argument& e) {

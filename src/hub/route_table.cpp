@@ -122,8 +122,8 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
       error.clear();
       bool ok = false;
       try {
-        ok = t.sink->deliver(
-            Delivery{target, event, r.nsp, data, name, r.store, r.deliver_missed}, error);
+        ok = t.sink->deliver(Delivery{target, event, r.nsp, data, name, r.store, r.deliver_missed},
+                             error);
       } catch (const std::exception& e) {
         error = e.what();
       }
