@@ -500,7 +500,8 @@ void validate(const Config& c) {
   for (size_t i = 0; i < c.routes.size(); ++i) {
     const auto& r = c.routes[i];
     try {
-      hub::RouteTable::check(hub::RouteSpec{r.from, r.to, r.event, r.nsp});
+      hub::RouteTable::check(
+          hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.store, r.deliver_missed});
     } catch (const std::invalid_argument& e) {
       fail("routes[" + std::to_string(i) + "]." + e.what());
     }

@@ -34,8 +34,8 @@ struct RouteConfig {
   std::vector<std::string> to;  // "sse:<stream>", "room:<room>", "user:<id>", "broker:<topic>"
   std::string event;            // event name at the target; empty = the source event's name
   std::string nsp = "/";        // Socket.IO namespace of room/user targets (key "namespace")
-  std::optional<bool> store;    // user targets: keep in the inbox; unset = inbox.store_by_default
-  std::optional<bool> deliver_missed;  // stored: push on the next connect; unset = inbox's
+  std::optional<bool> store = std::nullopt;  // user targets: keep in the inbox; unset = default
+  std::optional<bool> deliver_missed = std::nullopt;  // stored: push on next connect
 };
 
 struct Config {

@@ -27,8 +27,8 @@ struct RouteSpec {
   std::vector<std::string> to;  // "sse:...", "room:...", "user:...", "broker:..."
   std::string event;            // event name at the target (template); empty = the source name
   std::string nsp = "/";        // Socket.IO namespace for room/user targets
-  std::optional<bool> store;    // user targets: keep in the inbox (unset: the inbox default)
-  std::optional<bool> deliver_missed;  // stored: push on the next connect (unset: default)
+  std::optional<bool> store = std::nullopt;  // user targets: keep in the inbox (unset: default)
+  std::optional<bool> deliver_missed = std::nullopt;  // stored: push on the next connect
 };
 
 // A resolved delivery, as a sink receives it.
