@@ -2,6 +2,7 @@
 
 #include "auth/jwt_verifier.hpp"
 #include "gateways/client/eio_session.hpp"
+#include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_client.hpp"
 #include "gateways/client/sio_socket.hpp"
 #include "net/worker.hpp"
@@ -93,7 +94,15 @@ const Namespace* SioServer::find_namespace(std::string_view name) const {
 }
 
 void SioServer::notify_user(const std::string& user_id, std::string_view event,
-                            boost::json::value data) {
+                            boost::json::value data, NotifyOptions options) {
+  const bool store = options.store.value_or(inbox_ && inbox_->options().store_by_default);
+  if (store) {
+    if (!inbox_) throw std::logic_error("notify_user: store asked but the inbox is off");
+    inbox_->notify(user_id, event, std::move(data),
+                   options.deliver_missed.value_or(inbox_->options().deliver_missed),
+                   std::move(options.on_stored));
+    return;
+  }
   boost::json::array args;
   args.push_back(std::move(data));
   in("/").to("user:" + user_id).emit(event, std::move(args));
