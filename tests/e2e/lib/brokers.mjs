@@ -1,12 +1,19 @@
 // Real broker servers for the end-to-end tests: redis-server and nats-server
 // (Debian packages) on free loopback ports, stopped after. `restart()` kills
 // the process and starts a new one on the same port (a broker outage).
+// Kafka: librdkafka's mock cluster (sb-kafka-mock, built with the tests), a
+// real Kafka protocol server on loopback.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { freePort, sleep } from "./server.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const KAFKA_MOCK_BIN =
+  process.env.SB_KAFKA_MOCK_BIN || path.resolve(here, "../../../build/tests/sb-kafka-mock");
 
 function portOpen(port) {
   return new Promise((resolve) => {
@@ -61,4 +68,37 @@ export function startRedis() {
 
 export function startNats() {
   return managed("nats", (port) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port)]]);
+}
+
+// librdkafka's mock cluster with `topics` ("name" or "name:partitions")
+// created. Resolves with { bootstrap: "127.0.0.1:port", stop() }. The mock
+// also exits when this process dies (its stdin closes).
+export async function startKafkaMock(topics = []) {
+  const child = spawn(KAFKA_MOCK_BIN, topics, { stdio: ["pipe", "pipe", "pipe"] });
+  let logs = "";
+  child.stderr.on("data", (d) => (logs += d));
+  const exited = new Promise((r) => child.once("exit", r));
+  const bootstrap = await new Promise((resolve, reject) => {
+    let out = "";
+    const t = setTimeout(() => reject(new Error(`sb-kafka-mock did not start: ${logs}`)), 10000);
+    child.once("error", (e) => (clearTimeout(t), reject(new Error(`${KAFKA_MOCK_BIN}: ${e.message}`))));
+    child.once("exit", (code) => (clearTimeout(t), reject(new Error(`sb-kafka-mock exited ${code}: ${logs}`))));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl >= 0) (clearTimeout(t), resolve(out.slice(0, nl).trim()));
+    });
+  });
+  return {
+    bootstrap,
+    logs: () => logs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin.end();
+        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
 }

@@ -5,12 +5,25 @@ import "reflect-metadata";
 import { Controller, Module } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import { ClientProxyFactory, EventPattern, MessagePattern, Transport } from "@nestjs/microservices";
+import { logLevel as kafkaLogLevel, Partitioners } from "kafkajs";
 import { firstValueFrom } from "rxjs";
 
 export { Transport };
 
+// `port`: the Redis or NATS port; for Kafka the bootstrap servers ("host:port").
 function transportOptions(transport, port) {
   if (transport === Transport.REDIS) return { host: "127.0.0.1", port };
+  if (transport === Transport.KAFKA) {
+    return {
+      client: { brokers: [port], clientId: "e2e", logLevel: kafkaLogLevel.NOTHING },
+      // Short heartbeats so group joins and leaves settle fast; fromBeginning:
+      // a handler's group that joins after a message was produced still gets it.
+      // maxWaitTimeInMs: librdkafka's mock answers a fetch only when it runs out.
+      consumer: { groupId: "e2e", sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 100 },
+      subscribe: { fromBeginning: true },
+      producer: { createPartitioner: Partitioners.DefaultPartitioner },
+    };
+  }
   return { servers: [`nats://127.0.0.1:${port}`] };
 }
 
@@ -35,8 +48,13 @@ export async function startNestService(transport, port, handlers) {
   return app;
 }
 
-export async function nestClient(transport, port) {
-  const client = ClientProxyFactory.create({ transport, options: transportOptions(transport, port) });
+// Kafka: `replies` lists the patterns this client will send() (Nest reads their
+// replies from `<pattern>.reply`); without any, the client only produces.
+export async function nestClient(transport, port, { replies = [] } = {}) {
+  const options = transportOptions(transport, port);
+  if (transport === Transport.KAFKA) options.producerOnlyMode = replies.length === 0;
+  const client = ClientProxyFactory.create({ transport, options });
+  for (const p of replies) client.subscribeToResponseOf(p);
   await client.connect();
   return {
     emit: (pattern, data) => firstValueFrom(client.emit(pattern, data), { defaultValue: undefined }),
