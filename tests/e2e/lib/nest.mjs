@@ -56,6 +56,15 @@ export async function nestClient(transport, port, { replies = [] } = {}) {
   const client = ClientProxyFactory.create({ transport, options });
   for (const p of replies) client.subscribeToResponseOf(p);
   await client.connect();
+  if (replies.length > 0) {
+    // send() needs the reply partitions, known once the client's group joined.
+    const deadline = Date.now() + 20000;
+    const assigned = () => client.getConsumerAssignments();
+    while (!replies.every((p) => `${p}.reply` in assigned())) {
+      if (Date.now() > deadline) throw new Error("ClientKafka: reply topics not assigned");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
     emit: (pattern, data) => firstValueFrom(client.emit(pattern, data), { defaultValue: undefined }),
     send: (pattern, data) => firstValueFrom(client.send(pattern, data)),
