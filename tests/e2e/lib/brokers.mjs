@@ -13,7 +13,7 @@ import { freePort, sleep } from "./server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const KAFKA_MOCK_BIN =
-  process.env.SB_KAFKA_MOCK_BIN || path.resolve(here, "../../../build/tests/sb-kafka-mock");
+  process.env.SB_KAFKA_MOCK_BIN || path.resolve(here, "../../../build/sb-kafka-mock");
 
 function portOpen(port) {
   return new Promise((resolve) => {
