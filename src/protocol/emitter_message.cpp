@@ -3,6 +3,7 @@
 #include <msgpuck.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstring>
 #include <ctime>
 
@@ -429,6 +430,33 @@ DecodeError decode_request(std::string_view bytes, Request& out, size_t max_byte
   }
   out = std::move(r);
   return DecodeError::None;
+}
+
+std::string encode_request(const Request& r) {
+  auto strings = [](const std::vector<std::string>& v) {
+    json::array a;
+    a.reserve(v.size());
+    for (auto& x : v) a.emplace_back(json::string(x));
+    return a;
+  };
+  json::object o;
+  if (!r.uid.empty()) o["uid"] = r.uid;
+  o["type"] = static_cast<int>(r.type);
+  switch (r.type) {
+    case RequestType::RemoteJoin:
+    case RequestType::RemoteLeave:
+      o["opts"] = json::object{{"rooms", strings(r.rooms)}, {"except", strings(r.except)}};
+      o["rooms"] = strings(r.target_rooms);
+      break;
+    case RequestType::RemoteDisconnect:
+      o["opts"] = json::object{{"rooms", strings(r.rooms)}, {"except", strings(r.except)}};
+      o["close"] = r.close;
+      break;
+    case RequestType::ServerSideEmit:
+      o["data"] = r.data;
+      break;
+  }
+  return json::serialize(o);
 }
 
 }  // namespace sb::emitter
