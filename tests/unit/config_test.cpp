@@ -115,3 +115,48 @@ TEST(Config, PrintedConfigMasksSecretsAndParsesBack) {
 }
 
 }  // namespace
+
+TEST(Config, ClusterNamesARedisOrNatsBroker) {
+  auto parse = [](const std::string& extra) {
+    return sb::parse_config(R"(
+[auth]
+allow_anonymous = true
+[[brokers]]
+name = "r"
+kind = "redis"
+[[brokers]]
+name = "m"
+kind = "memory"
+)" + extra,
+                            "t");
+  };
+  auto c = parse("[cluster]\nenabled = true\nbroker = \"r\"\n");
+  EXPECT_TRUE(c.cluster.enabled);
+  EXPECT_EQ(c.cluster.prefix, "socket.io");
+  EXPECT_EQ(error_of([&] { sb::validate(c); }), "");
+  auto off = parse("");
+  EXPECT_FALSE(off.cluster.enabled);
+  EXPECT_EQ(error_of([&] { sb::validate(off); }), "");
+
+  auto bad = [&](const std::string& extra, const std::string& key) {
+    std::string err = error_of([&] { sb::validate(parse(extra)); });
+    if (err.empty()) err = error_of([&] { parse(extra); });
+    EXPECT_EQ(err.rfind(key, 0), 0u) << extra << " -> " << err;
+  };
+  bad("[cluster]\nenabled = true\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"nope\"\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"m\"\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"a*\"\n", "cluster.prefix");
+  bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"\"\n", "cluster.prefix");
+  bad("[cluster]\nenable = true\n", "cluster");
+
+  auto env = parse("");
+  sb::apply_env_overrides(env, {{"SWITCHBOARD_CLUSTER_ENABLED", "true"},
+                                {"SWITCHBOARD_CLUSTER_BROKER", "r"},
+                                {"SWITCHBOARD_CLUSTER_PREFIX", "app"}});
+  EXPECT_TRUE(env.cluster.enabled);
+  EXPECT_EQ(env.cluster.prefix, "app");
+  auto back = sb::parse_config(sb::to_toml(env), "printed");
+  EXPECT_EQ(back.cluster.broker, "r");
+  EXPECT_EQ(back.cluster.prefix, "app");
+}

@@ -116,3 +116,33 @@ TEST(EmitterRequests, JoinLeaveDisconnectServerSideEmit) {
             DecodeError::UnknownRequest);
   EXPECT_EQ(decode_request(R"({"type":99})", r), DecodeError::UnknownRequest);
 }
+
+// What a cluster node publishes for socketsJoin / socketsLeave / disconnectSockets:
+// the Node Redis adapter's JSON, read back by decode_request.
+TEST(EmitterRequests, EncodesWhatDecodeReads) {
+  Request join;
+  join.type = RequestType::RemoteJoin;
+  join.uid = "node1";
+  join.rooms = {"a"};
+  join.except = {"b"};
+  join.target_rooms = {"c", "d"};
+  const std::string text = encode_request(join);
+  EXPECT_EQ(text,
+            R"({"uid":"node1","type":2,"opts":{"rooms":["a"],"except":["b"]},"rooms":["c","d"]})");
+  Request back;
+  ASSERT_EQ(decode_request(text, back), DecodeError::None);
+  EXPECT_EQ(back.type, RequestType::RemoteJoin);
+  EXPECT_EQ(back.uid, "node1");
+  EXPECT_EQ(back.rooms, join.rooms);
+  EXPECT_EQ(back.except, join.except);
+  EXPECT_EQ(back.target_rooms, join.target_rooms);
+
+  Request bye;
+  bye.type = RequestType::RemoteDisconnect;
+  bye.close = true;
+  EXPECT_EQ(encode_request(bye), R"({"type":4,"opts":{"rooms":[],"except":[]},"close":true})");
+  ASSERT_EQ(decode_request(encode_request(bye), back), DecodeError::None);
+  EXPECT_EQ(back.type, RequestType::RemoteDisconnect);
+  EXPECT_TRUE(back.close);
+  EXPECT_TRUE(back.uid.empty());
+}
