@@ -68,8 +68,7 @@ void ClusterPublisher::send(std::string topic, std::string payload) {
     }
     refused_.fetch_add(1, std::memory_order_relaxed);
     if (log_limiter_.allow())
-      spdlog::warn("cluster: broker {} refused \"{}\": {}", broker_.name(), topic,
-                   err.to_string());
+      spdlog::warn("cluster: broker {} refused \"{}\": {}", broker_.name(), topic, err.to_string());
   });
 }
 

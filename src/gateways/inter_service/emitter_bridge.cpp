@@ -15,7 +15,10 @@ namespace json = boost::json;
 
 EmitterBridge::EmitterBridge(Broker& broker, ClusterChannels channels, std::string own_uid,
                              sio::SioServer& sio, intra::EventBus& bus)
-    : broker_(broker), channels_(std::move(channels)), own_uid_(std::move(own_uid)), sio_(sio),
+    : broker_(broker),
+      channels_(std::move(channels)),
+      own_uid_(std::move(own_uid)),
+      sio_(sio),
       bus_(bus) {
   auto on_b = [this](const Message& m, Ack ack) { on_broadcast(m, ack); };
   auto on_r = [this](const Message& m, Ack ack) { on_request(m, ack); };

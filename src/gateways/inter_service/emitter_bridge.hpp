@@ -30,8 +30,8 @@ class EmitterBridge {
  public:
   // A Redis scheme needs a RedisBroker (raw PSUBSCRIBE globs): throws
   // std::invalid_argument otherwise.
-  EmitterBridge(Broker& broker, ClusterChannels channels, std::string own_uid,
-                sio::SioServer& sio, intra::EventBus& bus);
+  EmitterBridge(Broker& broker, ClusterChannels channels, std::string own_uid, sio::SioServer& sio,
+                intra::EventBus& bus);
   ~EmitterBridge();
   EmitterBridge(const EmitterBridge&) = delete;
   EmitterBridge& operator=(const EmitterBridge&) = delete;

@@ -267,8 +267,7 @@ void InterServiceGateway::wire() {
     const ClusterScheme scheme =
         std::string_view(b.kind()) == "redis" ? ClusterScheme::redis : ClusterScheme::nats;
     ClusterChannels channels(scheme, im.cluster.prefix);
-    im.cluster_in =
-        std::make_unique<EmitterBridge>(b, channels, im.cluster.uid, im.sio, im.bus);
+    im.cluster_in = std::make_unique<EmitterBridge>(b, channels, im.cluster.uid, im.sio, im.bus);
     im.cluster_out = std::make_unique<ClusterPublisher>(b, channels, im.cluster.uid);
     im.sio.set_cluster(im.cluster_out.get());
     spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),

@@ -51,9 +51,9 @@ struct GatewayBrokerSpec {
 // [cluster]: rooms span the nodes that share `broker` (redis or nats).
 struct ClusterSpec {
   bool enabled = false;
-  std::string broker;              // a broker's name
+  std::string broker;                // a broker's name
   std::string prefix = "socket.io";  // channel prefix (the Redis adapter's `key`)
-  std::string uid;                 // this node's id; empty: a random one
+  std::string uid;                   // this node's id; empty: a random one
 };
 
 struct BrokerStatus {
