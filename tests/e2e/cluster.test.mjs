@@ -51,6 +51,7 @@ for (const kind of ["redis", "nats"]) {
     let broker;
     let nodes = [];
     let published = []; // what the independent subscriber saw on the broker
+    let publishRaw; // (channel, bytes): a message straight to the broker
     const sockets = {}; // name -> socket
     const got = {}; // name -> [[event, ...args]]
 
@@ -72,9 +73,18 @@ for (const kind of ["redis", "nats"]) {
         const take = (message, channel) => published.push({ channel: String(channel), message });
         await sub.pSubscribe("socket.io#*", take, true);
         await sub.pSubscribe("socket.io-request#*", take, true);
+        const pub = createClient({ url });
+        pub.on("error", () => {});
+        await pub.connect();
+        cleanup.push(() => pub.destroy());
+        publishRaw = (channel, bytes) => pub.publish(channel, bytes);
       } else {
         const nc = await natsConnect({ servers: `127.0.0.1:${broker.port}` });
         cleanup.push(() => nc.close());
+        publishRaw = async (subject, bytes) => {
+          nc.publish(subject, bytes);
+          await nc.flush();
+        };
         nc.subscribe("socket.io.>", { callback: (_e, m) => published.push({ channel: m.subject }) });
         await nc.flush();
       }
@@ -185,6 +195,28 @@ for (const kind of ["redis", "nats"]) {
         const keys = got[name].filter((e) => e[0] === "burst").map((e) => JSON.stringify(e[1]));
         assert.equal(new Set(keys).size, 3 * N, name);
       }
+    });
+
+    it("garbage from the broker is counted as bad on every node, never fatal", async () => {
+      const badOf = async (n) => {
+        const text = await (await fetch(`${n.url}/metrics`)).text();
+        const m = /^switchboard_broker_bad_total\{broker="cluster"\} (\d+)$/m.exec(text);
+        assert.ok(m, "switchboard_broker_bad_total in /metrics");
+        return Number(m[1]);
+      };
+      const before = await Promise.all(nodes.map(badOf));
+      const [bch, rch] =
+        kind === "redis" ? ["socket.io#/#", "socket.io-request#/#"] : ["socket.io./.broadcast", "socket.io./.request"];
+      await publishRaw(bch, "not msgpack");
+      await publishRaw(bch, Buffer.from([0x93, 0xa1, 0x78])); // truncated [uid, ...]
+      await publishRaw(rch, "{not json");
+      await until(
+        async () => (await Promise.all(nodes.map(badOf))).every((b, i) => b >= before[i] + 3),
+        "3 bad messages on every node",
+      );
+      await expectExactly("still_alive", { a0: 1, a1: 1, a2: 1 }, () =>
+        apiEmit(nodes[0].url, { room: "r", event: "still_alive" }),
+      );
     });
   });
 }
