@@ -653,6 +653,14 @@ std::string secret(const std::string& s) {
   return q(s.empty() ? "" : "***");
 }
 
+// librdkafka properties that hold credentials (sasl.password,
+// sasl.oauthbearer.client.secret, ssl.key.pem, ...): masked when printed.
+bool secret_option(const std::string& key) {
+  for (const char* word : {"password", "secret", "key", "token", "pem", "credential"})
+    if (key.find(word) != std::string::npos) return true;
+  return false;
+}
+
 // redis://user:secret@host -> redis://user:***@host (each URL of a list).
 std::string mask_url(const std::string& url) {
   std::string out;
@@ -746,7 +754,7 @@ std::string to_toml(const Config& c) {
     if (!b.options.empty()) {
       o << "[brokers.options]\n";
       for (auto& [k, v] : b.options)
-        o << q(k) << " = " << q(k.find("password") != std::string::npos ? "***" : v) << "\n";
+        o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
     }
   }
   o << "\n[cluster]\nenabled = " << (c.cluster.enabled ? "true" : "false")
