@@ -141,14 +141,14 @@ kind = "memory"
   auto bad = [&](const std::string& extra, const std::string& key) {
     std::string err = error_of([&] { sb::validate(parse(extra)); });
     if (err.empty()) err = error_of([&] { parse(extra); });
-    EXPECT_EQ(err.rfind(key, 0), 0u) << extra << " -> " << err;
+    EXPECT_NE(err.find(key), std::string::npos) << extra << " -> " << err;
   };
   bad("[cluster]\nenabled = true\n", "cluster.broker");
   bad("[cluster]\nenabled = true\nbroker = \"nope\"\n", "cluster.broker");
   bad("[cluster]\nenabled = true\nbroker = \"m\"\n", "cluster.broker");
   bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"a*\"\n", "cluster.prefix");
   bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"\"\n", "cluster.prefix");
-  bad("[cluster]\nenable = true\n", "cluster");
+  bad("[cluster]\nenable = true\n", "\"cluster.enable\"");
 
   auto env = parse("");
   sb::apply_env_overrides(env, {{"SWITCHBOARD_CLUSTER_ENABLED", "true"},
