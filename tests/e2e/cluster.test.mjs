@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { apiEmit, connect, namespace, sleep, startServer } from "./lib/server.mjs";
+import { apiEmit, connect, namespace, once, sleep, startServer } from "./lib/server.mjs";
 import { startNats, startRedis } from "./lib/brokers.mjs";
 
 const SECRET = "e2e-secret";
@@ -32,7 +32,7 @@ allow_anonymous = true
 jwt_secret = "${SECRET}"
 [api]
 keys = ["test-key"]
-${namespace("/", 'sockets_join = "sockets_join"\nsockets_leave = "sockets_leave"')}
+${namespace("/", 'sockets_join = "sockets_join"\nsockets_leave = "sockets_leave"\ndisconnect_sockets = "disconnect_sockets"')}
 
 [[brokers]]
 name = "cluster"
@@ -195,6 +195,18 @@ for (const kind of ["redis", "nats"]) {
         const keys = got[name].filter((e) => e[0] === "burst").map((e) => JSON.stringify(e[1]));
         assert.equal(new Set(keys).size, 3 * N, name);
       }
+    });
+
+    it("disconnectSockets issued on one node disconnects the room's sockets on every node", async () => {
+      const kicked = await Promise.all(nodes.map((n) => connect(n.url)));
+      for (const k of kicked) assert.equal(await k.emitWithAck("join", "kick"), true);
+      const reasons = kicked.map((k) => once(k, "disconnect").then((a) => (Array.isArray(a) ? a[0] : a)));
+      const before = published.length;
+      assert.equal(await sockets.b1.emitWithAck("disconnect_sockets", "kick"), true);
+      assert.deepEqual(await Promise.all(reasons), ["io server disconnect", "io server disconnect", "io server disconnect"]);
+      await sleep(SETTLE_MS);
+      assert.equal(published.length - before, 1);
+      for (const name of Object.keys(sockets)) assert.ok(sockets[name].connected, `${name} still connected`);
     });
 
     it("garbage from the broker is counted as bad on every node, never fatal", async () => {

@@ -84,6 +84,17 @@ EventHandler make_builtin_handler(const std::string& spec) {
       s.ack(e, json::array{true});
     };
   }
+  // disconnectSockets on every node: ["<room>", close?].
+  if (spec == "disconnect_sockets") {
+    return [](Socket& s, Event& e) {
+      auto room = room_arg(e, 0);
+      const bool close = e.args.size() > 1 && e.args[1].is_bool() && e.args[1].as_bool();
+      BroadcastOperator op(s.server(), s.nsp().name());
+      op.to(room);
+      s.ack(e, json::array{true});  // first: the sender may be in the room
+      op.disconnect_sockets(close);
+    };
+  }
   if (spec == "server_ack") {
     return [](Socket& s, Event& e) {
       auto event = event_arg(e, 0);
