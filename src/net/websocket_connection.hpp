@@ -29,7 +29,7 @@ struct WsLimits {
   uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // queued and unsent; beyond it: disconnect
 };
 
-class WsConnection : public std::enable_shared_from_this<WsConnection>, public Flushable {
+class WsConnection final : public std::enable_shared_from_this<WsConnection>, public Flushable {
  public:
   WsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const WsLimits& limits);
   ~WsConnection();

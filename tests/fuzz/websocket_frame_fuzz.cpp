@@ -17,6 +17,7 @@ using namespace sb::ws;
 static constexpr uint64_t kMaxMessage = 4096;
 
 static void check_unmask(const uint8_t* data, size_t size, const uint8_t mask[4]) {
+  if (size == 0) return;  // memcmp on an empty vector's null data is UB
   std::vector<uint8_t> whole(data, data + size), split(data, data + size);
   unmask(whole.data(), whole.size(), mask, 0);
   const size_t cut = size / 3;

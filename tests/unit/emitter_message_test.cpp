@@ -84,6 +84,17 @@ TEST(EmitterBroadcast, RefusesBadInput) {
   EXPECT_EQ(decode_broadcast(deep, b), DecodeError::TooDeep);
 }
 
+// Found by tests/fuzz (corpus/emitter_message/array32_count_overflow): msgpuck's
+// mp_check() overflowed its int counter on a 32-bit array length and passed a
+// 5-byte message that the reader then read past the end of.
+TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
+  Broadcast b;
+  EXPECT_EQ(decode_broadcast(unhex("dddd7c863a"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("dd7fffffff"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("93dfffffffff"), b), DecodeError::NotMsgpack);  // map32
+  EXPECT_EQ(decode_broadcast(unhex("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
+}
+
 TEST(EmitterChannels, NamesAndRooms) {
   EXPECT_EQ(broadcast_channel("socket.io", "/"), "socket.io#/#");
   EXPECT_EQ(broadcast_channel("socket.io", "/admin", "room1"), "socket.io#/admin#room1#");
