@@ -248,6 +248,11 @@ DecodeError decode_broadcast(std::string_view bytes, Broadcast& out, const Limit
   auto* data = po.if_contains("data");
   if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_string())
     return DecodeError::BadShape;
+  // Every attachment must be one placeholder of `data`: a `bin` elsewhere in the
+  // packet, or in a "data" that a repeated key replaced, would be sent to clients
+  // as an attachment no placeholder refers to.
+  if (!sio::placeholders_valid(*data, static_cast<uint32_t>(b.attachments.size())))
+    return DecodeError::BadShape;
   b.data = std::move(data->as_array());
   if (auto* nsp = po.if_contains("nsp"); nsp && nsp->is_string()) {
     b.nsp = std::string(nsp->as_string());

@@ -95,6 +95,23 @@ TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
   EXPECT_EQ(decode_broadcast(unhex("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
 }
 
+// Found by tests/fuzz (corpus/emitter_message/attachment_without_placeholder): a bin
+// outside "data" became an attachment that no placeholder refers to.
+TEST(EmitterBroadcast, RefusesAttachmentsOutsideTheData) {
+  Broadcast b;
+  // ["e", {type: 2, data: ["ev"], x: bin(1)}, nil]
+  EXPECT_EQ(decode_broadcast(unhex("93a16583a47479706502a46461746191a26576a178c40101c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)], data: ["ev"]}, nil]: the repeated key wins
+  EXPECT_EQ(decode_broadcast(
+                unhex("93a16583a47479706502a46461746192a26576c40101a46461746191a26576c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)]}, nil] is fine
+  ASSERT_EQ(decode_broadcast(unhex("93a16582a47479706502a46461746192a26576c40101c0"), b),
+            DecodeError::None);
+  EXPECT_EQ(b.attachments.size(), 1u);
+}
+
 TEST(EmitterChannels, NamesAndRooms) {
   EXPECT_EQ(broadcast_channel("socket.io", "/"), "socket.io#/#");
   EXPECT_EQ(broadcast_channel("socket.io", "/admin", "room1"), "socket.io#/admin#room1#");
