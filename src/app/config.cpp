@@ -92,7 +92,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes"});
+              "routes", "brokers"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
@@ -255,7 +255,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       const std::string rw = "routes[" + std::to_string(i) + "]";
       auto* rt = arr->get(i)->as_table();
       if (!rt) fail(rw + ": expected a table");
-      check_keys(*rt, rw, {"from", "to", "event", "namespace"});
+      check_keys(*rt, rw,
+                 {"from", "to", "event", "namespace", "broker", "reply", "include_sender"});
       RouteConfig rc;
       rc.from = get_string(*rt, rw, "from", "");
       if (rc.from.empty()) fail(rw + ".from: a route needs a source event or pattern");
@@ -266,7 +267,44 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       if (rc.to.empty()) fail(rw + ".to: a route needs at least one target");
       rc.event = get_string(*rt, rw, "event", "");
       rc.nsp = get_string(*rt, rw, "namespace", rc.nsp);
+      rc.broker = get_string(*rt, rw, "broker", "");
+      rc.reply = get_bool(*rt, rw, "reply", false);
+      rc.include_sender = get_bool(*rt, rw, "include_sender", false);
       c.routes.push_back(std::move(rc));
+    }
+  }
+  if (auto* n = root.get("brokers")) {
+    auto* arr = n->as_array();
+    if (!arr) fail("brokers: expected an array of tables ([[brokers]])");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string bw = "brokers[" + std::to_string(i) + "]";
+      auto* bt = arr->get(i)->as_table();
+      if (!bt) fail(bw + ": expected a table");
+      check_keys(*bt, bw,
+                 {"name", "kind", "url", "codec", "bus", "required", "emitter_prefix",
+                  "request_timeout_ms", "max_queued_publishes", "group_id", "options"});
+      BrokerConfig b;
+      b.kind = get_string(*bt, bw, "kind", b.kind);
+      b.name = get_string(*bt, bw, "name", b.kind);
+      b.url = get_string(*bt, bw, "url", "");
+      b.codec = get_string(*bt, bw, "codec", b.codec);
+      b.bus = get_strings(*bt, bw, "bus", {});
+      b.required = get_bool(*bt, bw, "required", b.required);
+      b.emitter_prefix = get_string(*bt, bw, "emitter_prefix", "");
+      b.request_timeout_ms = static_cast<uint32_t>(
+          get_int(*bt, bw, "request_timeout_ms", b.request_timeout_ms, 1, kMaxMs));
+      b.max_queued_publishes =
+          static_cast<uint64_t>(get_int(*bt, bw, "max_queued_publishes", 10000, 0, 100000000));
+      b.group_id = get_string(*bt, bw, "group_id", "");
+      if (auto* o = bt->get("options")) {
+        auto* ot = o->as_table();
+        if (!ot) fail(bw + ".options: expected a table of strings");
+        for (auto& [k, v] : *ot) {
+          if (!v.is_string()) fail(bw + ".options." + std::string(k.str()) + ": expected a string");
+          b.options[std::string(k.str())] = *v.value<std::string>();
+        }
+      }
+      c.brokers.push_back(std::move(b));
     }
   }
   if (auto* t = section(root, "log")) {
@@ -445,12 +483,40 @@ void validate(const Config& c) {
   }
   if (c.dashboard.auth != "api_key" && c.dashboard.auth != "none")
     fail("dashboard.auth: expected api_key or none, got \"" + c.dashboard.auth + "\"");
+  std::set<std::string> broker_names;
+  for (size_t i = 0; i < c.brokers.size(); ++i) {
+    const auto& b = c.brokers[i];
+    const std::string w = "brokers[" + std::to_string(i) + "]";
+    static const std::set<std::string> kinds = {"memory", "redis", "nats", "kafka"};
+    if (!kinds.count(b.kind))
+      fail(w + ".kind: expected memory, redis, nats or kafka, got \"" + b.kind + "\"");
+    if (b.codec != "nest" && b.codec != "json")
+      fail(w + ".codec: expected nest or json, got \"" + b.codec + "\"");
+    if (b.name.empty()) fail(w + ".name: must not be empty");
+    if (!broker_names.insert(b.name).second)
+      fail(w + ".name: \"" + b.name + "\" is used by another broker");
+    if (!b.emitter_prefix.empty() && b.kind != "redis")
+      fail(w + ".emitter_prefix: the Socket.IO emitter speaks Redis only");
+    if (b.kind == "kafka" && b.url.empty())
+      fail(w + ".url: a Kafka broker needs bootstrap servers");
+  }
   for (size_t i = 0; i < c.routes.size(); ++i) {
     const auto& r = c.routes[i];
     try {
-      hub::RouteTable::check(hub::RouteSpec{r.from, r.to, r.event, r.nsp});
+      hub::RouteTable::check(
+          hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.broker, r.reply, r.include_sender});
     } catch (const std::invalid_argument& e) {
       fail("routes[" + std::to_string(i) + "]." + e.what());
+    }
+    if (!r.broker.empty() && !broker_names.count(r.broker) &&
+        !(c.brokers.empty() && r.broker == "memory"))
+      fail("routes[" + std::to_string(i) + "].broker: no broker named \"" + r.broker + "\"");
+    if (r.from.rfind("client:", 0) == 0) {
+      bool declared = false;
+      for (auto& n : c.socketio.namespaces) declared = declared || n.name == r.nsp;
+      if (!declared)
+        fail("routes[" + std::to_string(i) + "].namespace: \"" + r.nsp +
+             "\" is not a declared Socket.IO namespace");
     }
     bool nsp_known = false;
     for (auto& n : c.socketio.namespaces) nsp_known = nsp_known || n.name == r.nsp;
@@ -500,6 +566,27 @@ std::string list(const std::vector<std::string>& v, bool mask = false) {
 
 std::string secret(const std::string& s) {
   return q(s.empty() ? "" : "***");
+}
+
+// redis://user:secret@host -> redis://user:***@host (each URL of a list).
+std::string mask_url(const std::string& url) {
+  std::string out;
+  size_t start = 0;
+  while (start <= url.size()) {
+    size_t end = url.find(',', start);
+    std::string one = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const size_t scheme = one.find("://");
+    const size_t at = one.rfind('@');
+    if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+      const size_t colon = one.find(':', scheme + 3);
+      const size_t from = colon != std::string::npos && colon < at ? colon + 1 : scheme + 3;
+      one = one.substr(0, from) + "***" + one.substr(at);
+    }
+    out += (out.empty() && start == 0 ? "" : ",") + one;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -556,6 +643,23 @@ std::string to_toml(const Config& c) {
     o << "\n[[routes]]\nfrom = " << q(r.from) << "\nto = " << list(r.to) << "\n";
     if (!r.event.empty()) o << "event = " << q(r.event) << "\n";
     o << "namespace = " << q(r.nsp) << "\n";
+    if (!r.broker.empty()) o << "broker = " << q(r.broker) << "\n";
+    if (r.reply) o << "reply = true\n";
+    if (r.include_sender) o << "include_sender = true\n";
+  }
+  for (auto& b : c.brokers) {
+    o << "\n[[brokers]]\nname = " << q(b.name) << "\nkind = " << q(b.kind)
+      << "\nurl = " << q(mask_url(b.url)) << "\ncodec = " << q(b.codec) << "\nbus = " << list(b.bus)
+      << "\nrequired = " << (b.required ? "true" : "false")
+      << "\nemitter_prefix = " << q(b.emitter_prefix)
+      << "\nrequest_timeout_ms = " << b.request_timeout_ms
+      << "\nmax_queued_publishes = " << b.max_queued_publishes << "\n";
+    if (!b.group_id.empty()) o << "group_id = " << q(b.group_id) << "\n";
+    if (!b.options.empty()) {
+      o << "[brokers.options]\n";
+      for (auto& [k, v] : b.options)
+        o << q(k) << " = " << q(k.find("password") != std::string::npos ? "***" : v) << "\n";
+    }
   }
   return o.str();
 }

@@ -33,6 +33,25 @@ struct RouteConfig {
   std::vector<std::string> to;  // "sse:<stream>", "room:<room>", "user:<id>", "broker:<topic>"
   std::string event;            // event name at the target; empty = the source event's name
   std::string nsp = "/";        // Socket.IO namespace of room/user targets (key "namespace")
+  std::string broker;           // broker of broker:<...> sources and targets; empty = the first
+  bool reply = false;           // client:<event> -> broker:<topic>: the reply is the client's ack
+  bool include_sender = false;  // client:<event>: data = {user, socket, data}
+};
+
+// [[brokers]]: an inter-service broker (none configured: one in-memory broker
+// named "memory"). See gateways/inter_service/broker_factory.hpp for URLs.
+struct BrokerConfig {
+  std::string name;              // routes name it (broker = "..."); default: the kind
+  std::string kind = "memory";   // memory | redis | nats | kafka
+  std::string url;               // redis://host:port, nats://host:port, kafka host:port,...
+  std::string codec = "nest";    // nest (NestJS microservices packets) | json
+  std::vector<std::string> bus;  // topic patterns forwarded to the event bus
+  bool required = true;          // /readyz answers 503 while it is down
+  std::string emitter_prefix;    // redis: take @socket.io/redis-emitter messages ("socket.io")
+  uint32_t request_timeout_ms = 5000;
+  uint64_t max_queued_publishes = 10000;       // buffered while down; more are refused
+  std::string group_id;                        // kafka consumer group
+  std::map<std::string, std::string> options;  // kafka: extra librdkafka properties
 };
 
 struct Config {
@@ -91,22 +110,23 @@ struct Config {
     uint32_t history_size = 1000;   // events kept per stream for Last-Event-ID resume
     uint32_t max_topics = 16;       // streams per connection
     uint64_t max_buffer_bytes = 16 * 1024 * 1024;  // unsent bytes per connection before disconnect
-    uint32_t max_streams = 10000;   // streams alive at once (family members count)
-    bool user_streams = true;       // the "user:<id>" family, readable by that user's JWT only
+    uint32_t max_streams = 10000;                  // streams alive at once (family members count)
+    bool user_streams = true;  // the "user:<id>" family, readable by that user's JWT only
     std::vector<std::string> cors_origins;  // like engineio.cors_origins
     bool cors_origins_set = false;          // unset: engineio.cors_origins applies
     std::vector<SseStreamConfig> streams;
   } sse;
 
   struct Dashboard {
-    bool enabled = true;                 // /dashboard and the `logs` / `metrics` streams
-    std::string auth = "api_key";        // api_key (one of api.keys, ?key= or X-API-Key) | none
+    bool enabled = true;                  // /dashboard and the `logs` / `metrics` streams
+    std::string auth = "api_key";         // api_key (one of api.keys, ?key= or X-API-Key) | none
     uint32_t metrics_interval_ms = 1000;  // `metrics` stream period
-    uint32_t metrics_history = 300;      // snapshots kept (the dashboard's chart on open)
-    uint32_t logs_history = 500;         // log records kept
+    uint32_t metrics_history = 300;       // snapshots kept (the dashboard's chart on open)
+    uint32_t logs_history = 500;          // log records kept
   } dashboard;
 
   std::vector<RouteConfig> routes;
+  std::vector<BrokerConfig> brokers;
 
   struct Log {
     std::string level = "info";   // trace|debug|info|warn|error|off

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/serialize.hpp>
 #include <condition_variable>
 #include <fstream>
 #include <future>
@@ -18,6 +19,7 @@
 #include "gateways/client/echo_app.hpp"
 #include "gateways/client/eio_server.hpp"
 #include "gateways/client/sio_server.hpp"
+#include "gateways/inter_service/inter_service_gateway.hpp"
 #include "gateways/intra_service/dashboard_handler.hpp"
 #include "gateways/intra_service/event_bus.hpp"
 #include "gateways/intra_service/log_stream.hpp"
@@ -43,6 +45,7 @@ struct GatewayModule::Impl {
   std::unique_ptr<intra::SseServer> sse;
   std::unique_ptr<hub::RouteTable> routes;
   std::unique_ptr<intra::MetricsCollector> metrics;
+  std::unique_ptr<inter_service::InterServiceGateway> inter;
   net::HttpLimits http_limits;
   uint16_t bound_port = 0;
   std::mutex mu;
@@ -52,6 +55,7 @@ struct GatewayModule::Impl {
   void route(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req);
   bool dashboard_authorized(const net::HttpRequest& req) const;
   void build_intra_service();
+  void build_inter_service();
 };
 
 bool GatewayModule::Impl::dashboard_authorized(const net::HttpRequest& req) const {
@@ -106,8 +110,15 @@ void GatewayModule::Impl::build_intra_service() {
       worker_ptrs, so, std::move(catalog), verifier, sse_cors,
       [this](const net::HttpRequest& r) { return dashboard_authorized(r); });
 
+  // Routes that name no broker use the first one (the built-in "memory" when
+  // none is configured).
   std::vector<hub::RouteSpec> specs;
-  for (auto& r : c.routes) specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp});
+  const std::string default_broker =
+      c.brokers.empty() ? std::string("memory") : c.brokers.front().name;
+  for (auto& r : c.routes)
+    specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp,
+                                   r.broker.empty() ? default_broker : r.broker, r.reply,
+                                   r.include_sender});
   try {
     routes = std::make_unique<hub::RouteTable>(specs);
   } catch (const std::invalid_argument& e) {
@@ -138,6 +149,55 @@ void GatewayModule::Impl::build_intra_service() {
       if (!shard.sockets.empty()) ws.sockets[nsp] += shard.sockets.size();
       for (auto& [room, members] : shard.rooms) ws.rooms[{nsp, room}] += members.size();
     }
+  });
+}
+
+// The inter-service gateway: brokers, broker routes, the bus feed, the emitter.
+void GatewayModule::Impl::build_inter_service() {
+  std::vector<inter_service::GatewayBrokerSpec> specs;
+  for (auto& b : config.brokers) {
+    inter_service::GatewayBrokerSpec g;
+    g.broker.name = b.name;
+    g.broker.kind = b.kind;
+    g.broker.url = b.url;
+    g.broker.max_queued_publishes = b.max_queued_publishes;
+    g.broker.max_payload_bytes = config.engineio.max_payload;
+    g.broker.group_id = b.group_id;
+    g.broker.options = b.options;
+    g.codec = *inter_service::parse_codec(b.codec);
+    g.bus = b.bus;
+    g.required = b.required;
+    g.emitter_prefix = b.emitter_prefix;
+    g.request_timeout_ms = b.request_timeout_ms;
+    specs.push_back(std::move(g));
+  }
+  try {
+    inter = std::make_unique<inter_service::InterServiceGateway>(std::move(specs), worker_ptrs,
+                                                                 *sio, *bus, *routes);
+    inter->wire();
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  auto* g = inter.get();
+  metrics->set_broker_probe([g] {
+    boost::json::array out;
+    for (auto& st : g->status()) {
+      boost::json::object o;
+      o["name"] = st.name;
+      o["kind"] = st.kind;
+      o["state"] = inter_service::state_name(st.health.state);
+      o["required"] = st.required;
+      o["last_error"] = st.health.last_error;
+      o["reconnects"] = st.health.reconnects;
+      o["published"] = st.counters.published;
+      o["refused"] = st.counters.refused;
+      o["received"] = st.counters.received;
+      o["bad"] = st.counters.bad;
+      o["failed"] = st.counters.failed;
+      o["timeouts"] = st.counters.timeouts;
+      out.push_back(std::move(o));
+    }
+    return out;
   });
 }
 
@@ -238,6 +298,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
         [](eio::EioSession& s) { return std::make_unique<eio::EchoApp>(s); });
   }
   im.build_intra_service();
+  im.build_inter_service();
   im.http_limits.max_header_bytes = c.server.max_header_bytes;
   // Room for a full Engine.IO payload plus HTTP API bodies of the same size; the
   // endpoints apply their own, exact limits.
@@ -259,6 +320,9 @@ intra::SseServer& GatewayModule::sse() {
 }
 hub::RouteTable& GatewayModule::routes() {
   return *impl_->routes;
+}
+inter_service::InterServiceGateway& GatewayModule::brokers() {
+  return *impl_->inter;
 }
 const Config& GatewayModule::config() const {
   return impl_->config;
@@ -293,13 +357,30 @@ void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn
       up = running;
     }
     if (!up) return conn->respond(net::api_error(503, "not_ready", "the server is stopping"));
-    return metrics->collect([conn, n = workers.size()](auto) {
-      net::HttpResponse r;
-      r.header("Content-Type", "application/json");
-      r.header("Cache-Control", "no-store");
-      r.body = "{\"status\":\"ready\",\"workers\":" + std::to_string(n) + "}";
-      conn->respond(std::move(r));
-    });
+    // Brokers too: a required broker that is not up makes the node unready
+    // (its routes and requests would fail), with the reason in the body.
+    return metrics->collect(
+        [conn, n = workers.size()](std::shared_ptr<const intra::MetricsSnapshot> s) {
+          bool ready = true;
+          boost::json::object brokers;
+          for (auto& v : s->brokers) {
+            auto& b = v.as_object();
+            const bool is_up = b.at("state").as_string() == "up";
+            if (!is_up && b.at("required").as_bool()) ready = false;
+            boost::json::object e{{"kind", b.at("kind")}, {"state", b.at("state")}};
+            if (!is_up && !b.at("last_error").as_string().empty()) e["error"] = b.at("last_error");
+            brokers[b.at("name").as_string()] = std::move(e);
+          }
+          boost::json::object body{{"status", ready ? "ready" : "not_ready"},
+                                   {"workers", n},
+                                   {"brokers", std::move(brokers)}};
+          net::HttpResponse r;
+          r.status = ready ? 200 : 503;
+          r.header("Content-Type", "application/json");
+          r.header("Cache-Control", "no-store");
+          r.body = boost::json::serialize(body);
+          conn->respond(std::move(r));
+        });
   }
   if (req.path == "/metrics") {
     return metrics->collect([conn](std::shared_ptr<const intra::MetricsSnapshot> s) {
@@ -360,6 +441,7 @@ void GatewayModule::start() {
   }
   for (auto& l : im.listeners) l->start();
   for (auto& w : im.workers) w->start();
+  im.inter->start();
   {
     std::lock_guard lk(im.mu);
     im.running = true;
@@ -398,6 +480,8 @@ void GatewayModule::stop() {
     if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
       spdlog::warn("worker {} did not stop in time", w->index());
   }
+  // Brokers before the loops they run on: pending callbacks complete with `stopped`.
+  im.inter->stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let close frames go out
   for (auto& w : im.workers) w->stop();
   for (auto& w : im.workers) w->join();

@@ -18,6 +18,9 @@ class SseServer;
 namespace sb::hub {
 class RouteTable;
 }
+namespace sb::inter_service {
+class InterServiceGateway;
+}
 
 namespace sb {
 
@@ -37,6 +40,8 @@ class GatewayModule {
   intra::SseServer& sse();
   // Config routes; the inter-service gateway registers the "broker" sink here.
   hub::RouteTable& routes();
+  // The brokers: brokers().find("redis")->subscribe("user.*", handler), requests.
+  inter_service::InterServiceGateway& brokers();
 
   // Binds and starts the workers. Throws std::system_error if the port is taken.
   void start();

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "gateways/inter_service/topic_pattern.hpp"
 #include "hub/topic_pattern.hpp"
 
 namespace sb::hub {
@@ -15,14 +16,41 @@ RouteTable::Route RouteTable::build(const RouteSpec& spec) {
   if (auto colon = from.find(':'); colon != std::string_view::npos) {
     r.source = std::string(from.substr(0, colon));
     from.remove_prefix(colon + 1);
-    if (r.source != "bus" && r.source != "broker")
+    if (r.source != "bus" && r.source != "broker" && r.source != "client")
       throw std::invalid_argument("from: unknown source \"" + r.source +
-                                  "\" (expected bus:<event> or broker:<topic>)");
+                                  "\" (expected bus:<event>, broker:<topic> or client:<event>)");
   }
-  if (!valid_pattern(from))
+  std::string why;
+  if (r.source == "broker") {
+    if (!inter_service::topic_pattern::valid_pattern(from, &why))
+      throw std::invalid_argument("from: \"" + spec.from + "\" is not a broker topic or pattern (" +
+                                  why + "; wildcards: * for one token, > for the rest)");
+    // A `**` token is a literal to a broker; here it is surely a bus habit.
+    const std::string dotted = "." + std::string(from) + ".";
+    if (dotted.find(".**.") != std::string::npos)
+      throw std::invalid_argument("from: \"" + spec.from +
+                                  "\": broker patterns use > for the rest, not **");
+    r.origin = spec.broker;
+  } else if (r.source == "client") {
+    if (from.empty() || from.size() > 200 || from.find('*') != std::string_view::npos)
+      throw std::invalid_argument("from: \"" + spec.from +
+                                  "\" must name one client event (no wildcards)");
+    r.origin = spec.nsp;
+  } else if (!valid_pattern(from)) {
     throw std::invalid_argument("from: \"" + spec.from +
                                 "\" is not an event name or pattern (dotted segments, * or **)");
+  }
   r.pattern = std::string(from);
+  r.reply = spec.reply;
+  r.broker = spec.broker;
+  r.include_sender = spec.include_sender;
+  r.to = spec.to;
+  if (spec.reply && r.source != "client")
+    throw std::invalid_argument("reply: only client:<event> routes can ask for a reply");
+  if (spec.include_sender && r.source != "client")
+    throw std::invalid_argument("include_sender: only client:<event> routes have a sender");
+  if (spec.reply && (spec.to.size() != 1 || spec.to[0].rfind("broker:", 0) != 0))
+    throw std::invalid_argument("reply: a reply route has exactly one target, broker:<topic>");
   if (spec.to.empty()) throw std::invalid_argument("to: at least one target is needed");
   for (size_t i = 0; i < spec.to.size(); ++i) {
     const std::string where = "to[" + std::to_string(i) + "]";
@@ -90,13 +118,30 @@ void RouteTable::report_failure(const Route& r, const Target& t, std::string_vie
                r.pattern, t.scheme, t.name.text(), error);
 }
 
+std::vector<RouteSource> RouteTable::sources() const {
+  std::vector<RouteSource> out;
+  for (auto& r : routes_)
+    out.push_back(
+        RouteSource{r.source, r.pattern, r.origin, r.broker, r.reply, r.include_sender, r.to});
+  return out;
+}
+
+bool RouteTable::matches(const Route& r, std::string_view source, std::string_view name,
+                         std::string_view origin) {
+  if (r.source != source || r.reply) return false;
+  if (!origin.empty() && !r.origin.empty() && origin != r.origin) return false;
+  if (r.source == "broker") return inter_service::topic_pattern::matches(r.pattern, name);
+  if (r.source == "client") return r.pattern == name;
+  return topic_matches(r.pattern, name);
+}
+
 size_t RouteTable::apply(std::string_view source, std::string_view name,
-                         const boost::json::value& data) {
+                         const boost::json::value& data, std::string_view origin) {
   size_t made = 0;
   bool any = false;
   std::string target, event, error;
   for (auto& r : routes_) {
-    if (r.source != source || !topic_matches(r.pattern, name)) continue;
+    if (!matches(r, source, name, origin)) continue;
     any = true;
     if (r.event) {
       if (!r.event->expand(name, data, event, error)) {
@@ -120,7 +165,7 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
       error.clear();
       bool ok = false;
       try {
-        ok = t.sink->deliver(Delivery{target, event, r.nsp, data, name}, error);
+        ok = t.sink->deliver(Delivery{target, event, r.nsp, r.broker, data, name}, error);
       } catch (const std::exception& e) {
         error = e.what();
       }

@@ -21,12 +21,29 @@
 
 namespace sb::hub {
 
-// One route as written in the config ([[routes]]).
+// One route as written in the config ([[routes]]). Sources:
+//   "bus:<pattern>" (or no prefix)  the event bus; EventEmitter2 patterns (* and **)
+//   "broker:<pattern>"              a broker's topics; broker patterns (* and >)
+//   "client:<event>"                a Socket.IO client event in namespace `nsp`
 struct RouteSpec {
-  std::string from;             // "inbox.*", "bus:inbox.*", "broker:user.created"
+  std::string from;  // "inbox.*", "bus:inbox.*", "broker:user.created", "client:chat.send"
   std::vector<std::string> to;  // "sse:...", "room:...", "user:...", "broker:..."
   std::string event;            // event name at the target (template); empty = the source name
-  std::string nsp = "/";        // Socket.IO namespace for room/user targets
+  std::string nsp = "/";        // Socket.IO namespace: room/user targets and client sources
+  std::string broker{};         // broker of broker sources and targets (resolved by the owner)
+  bool reply = false;           // client source: request/reply, the answer is the client's ack
+  bool include_sender = false;  // client source: data = {user, socket, data}
+};
+
+// What a route listens to, for the owner to subscribe (brokers, client events).
+struct RouteSource {
+  std::string source;   // "bus", "broker", "client"
+  std::string pattern;  // as written after the source prefix
+  std::string origin;   // broker name (broker) or namespace (client); empty for bus
+  std::string broker;   // the route's broker (sources and targets)
+  bool reply = false;
+  bool include_sender = false;
+  std::vector<std::string> to;  // the raw targets
 };
 
 // A resolved delivery, as a sink receives it.
@@ -34,6 +51,7 @@ struct Delivery {
   std::string_view target;  // expanded name after the scheme, e.g. "user:42"
   std::string_view event;   // event name at the target
   std::string_view nsp;     // namespace (room/user targets)
+  std::string_view broker;  // the route's broker (broker targets)
   const boost::json::value& data;
   std::string_view source_event;
 };
@@ -66,9 +84,15 @@ class RouteTable {
   // Registers the sink of a scheme (before events flow).
   void set_sink(const std::string& scheme, std::shared_ptr<RouteSink> sink);
 
-  // Delivers an event of `source` ("bus", "broker") named `name` to every
-  // matching route's targets. Thread-safe. Returns the deliveries made.
-  size_t apply(std::string_view source, std::string_view name, const boost::json::value& data);
+  // Delivers an event of `source` ("bus", "broker", "client") named `name` to
+  // every matching route's targets; `origin` (the broker or the namespace it
+  // came from) must equal the route's when both are set. Reply routes are
+  // skipped: their owner answers them. Thread-safe. Returns the deliveries made.
+  size_t apply(std::string_view source, std::string_view name, const boost::json::value& data,
+               std::string_view origin = {});
+
+  // Every route's source, in config order.
+  std::vector<RouteSource> sources() const;
 
   size_t size() const { return routes_.size(); }
   const RouteCounters& counters() const { return counters_; }
@@ -82,11 +106,18 @@ class RouteTable {
   struct Route {
     std::string source;
     std::string pattern;
+    std::string origin;
+    std::string broker;
+    bool reply = false;
+    bool include_sender = false;
+    std::vector<std::string> to;
     std::vector<Target> targets;
     std::optional<RouteTemplate> event;
     std::string nsp;
   };
   static Route build(const RouteSpec& spec);
+  static bool matches(const Route& r, std::string_view source, std::string_view name,
+                      std::string_view origin);
   void report_failure(const Route& r, const Target& t, std::string_view name,
                       const std::string& error);
 

@@ -38,6 +38,11 @@ class Worker {
   // Shared scratch buffer for reads: valid only until the handler returns.
   std::vector<uint8_t>& read_buffer() { return read_buffer_; }
 
+  // True once a thread runs (or ran) the loop.
+  bool loop_started() const {
+    return thread_id_.load(std::memory_order_relaxed) != std::thread::id{};
+  }
+
   bool in_this_thread() const {
     return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed);
   }

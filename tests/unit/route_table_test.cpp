@@ -151,3 +151,47 @@ TEST(RouteTable, ValidatesSpecsNamingTheField) {
   EXPECT_EQ(msg({"a", {"room:x"}, "", "chat"}).rfind("routes[0].namespace:", 0), 0u);
   EXPECT_EQ(msg({"a.*", {"room:x"}, "", "/"}), "ok");
 }
+
+TEST(RouteTable, BrokerSourcesUseBrokerPatternsAndTheirBroker) {
+  RouteTable t({RouteSpec{"broker:orders.>", {"room:orders"}, "", "/", "nats"},
+                RouteSpec{"broker:user.*", {"room:users"}, "", "/", "redis"}});
+  auto room = std::make_shared<Recorder>();
+  t.set_sink("room", room);
+  EXPECT_EQ(t.apply("broker", "orders.eu.placed", json::value(), "nats"), 1u);
+  EXPECT_EQ(t.apply("broker", "orders.eu.placed", json::value(), "redis"), 0u);  // other broker
+  EXPECT_EQ(t.apply("broker", "orders", json::value(), "nats"), 0u);             // > needs a token
+  EXPECT_EQ(t.apply("broker", "user.created", json::value(), "redis"), 1u);
+  EXPECT_EQ(room->got,
+            (std::vector<std::string>{"orders|orders.eu.placed|/", "users|user.created|/"}));
+  // EventEmitter2's ** is not a broker pattern.
+  EXPECT_THROW(RouteTable({RouteSpec{"broker:a.**", {"room:x"}, "", "/"}}), std::invalid_argument);
+}
+
+TEST(RouteTable, ClientSourcesAndReplyRoutes) {
+  RouteTable t({RouteSpec{"client:chat.send", {"room:chat"}, "", "/chat"},
+                RouteSpec{"client:math.sum", {"broker:math.sum"}, "", "/", "redis", true}});
+  auto room = std::make_shared<Recorder>();
+  t.set_sink("room", room);
+  EXPECT_EQ(t.apply("client", "chat.send", json::value(), "/chat"), 1u);
+  EXPECT_EQ(t.apply("client", "chat.send", json::value(), "/"), 0u);  // another namespace
+  EXPECT_EQ(t.apply("client", "math.sum", json::value(), "/"), 0u);   // answered by its owner
+  auto src = t.sources();
+  ASSERT_EQ(src.size(), 2u);
+  EXPECT_EQ(src[1].source, "client");
+  EXPECT_EQ(src[1].pattern, "math.sum");
+  EXPECT_EQ(src[1].broker, "redis");
+  EXPECT_TRUE(src[1].reply);
+  auto bad = [](RouteSpec s) {
+    try {
+      RouteTable::check(s);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("ok");
+  };
+  EXPECT_EQ(bad({"client:a.*", {"room:x"}, "", "/"}).rfind("from:", 0), 0u);
+  EXPECT_EQ(bad({"a", {"broker:x"}, "", "/", "", true}).rfind("reply:", 0), 0u);
+  EXPECT_EQ(bad({"client:a", {"room:x"}, "", "/", "", true}).rfind("reply:", 0), 0u);
+  EXPECT_EQ(bad({"client:a", {"broker:x", "room:y"}, "", "/", "", true}).rfind("reply:", 0), 0u);
+  EXPECT_EQ(bad({"a", {"room:x"}, "", "/", "", false, true}).rfind("include_sender:", 0), 0u);
+}

@@ -146,6 +146,48 @@ void SioServer::broadcast(std::shared_ptr<const Broadcast> b) {
   }
 }
 
+void SioServer::for_each_socket(std::string nsp, std::vector<std::string> rooms,
+                                std::vector<std::string> except, SocketFn fn) {
+  struct Op {
+    std::string nsp;
+    std::vector<std::string> rooms, except;
+    SocketFn fn;
+  };
+  auto op = std::make_shared<const Op>(
+      Op{std::move(nsp), std::move(rooms), std::move(except), std::move(fn)});
+  for (auto* w : workers_) {
+    w->post([this, w, op] {
+      auto sit = shards_[w->index()].find(op->nsp);
+      if (sit == shards_[w->index()].end()) return;
+      NamespaceShard& sh = sit->second;
+      const uint64_t seq = ++sh.mark_seq;
+      auto for_room = [&](const std::string& room, auto&& f) {
+        if (auto it = sh.rooms.find(room); it != sh.rooms.end())
+          for (Socket* s : it->second) f(s);
+        if (auto it = sh.sockets.find(room); it != sh.sockets.end()) f(it->second);
+      };
+      for (auto& room : op->except) for_room(room, [&](Socket* s) { s->mark = seq; });
+      // Collected first: `fn` may join, leave or disconnect, changing the sets.
+      std::vector<std::weak_ptr<Socket>> targets;
+      auto pick = [&](Socket* s) {
+        if (s->mark == seq) return;
+        s->mark = seq;
+        targets.push_back(s->weak_from_this());
+      };
+      if (op->rooms.empty())
+        for (auto& [id, s] : sh.sockets) pick(s);
+      else
+        for (auto& room : op->rooms) for_room(room, pick);
+      for (auto& t : targets)
+        if (auto s = t.lock()) op->fn(*s);
+    });
+  }
+}
+
+void SioServer::post(unsigned worker, std::function<void()> fn) {
+  workers_.at(worker)->post(std::move(fn));
+}
+
 void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
   auto sit = shards_[worker].find(b.nsp);
   if (sit == shards_[worker].end()) return;

@@ -3,6 +3,7 @@
 // A broadcast is encoded once into shared wires and posted to every worker,
 // which writes them to its own members: no per-recipient copy, no lock.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -115,6 +116,15 @@ class SioServer {
 
   // Posts an encoded broadcast to every worker. Thread-safe.
   void broadcast(std::shared_ptr<const Broadcast> b);
+
+  // Runs `fn` on each worker for that worker's sockets of `nsp` that are in any
+  // of `rooms` (all of the namespace when empty) and in none of `except`
+  // (Socket.IO's socketsJoin / socketsLeave / disconnectSockets). Thread-safe.
+  using SocketFn = std::function<void(Socket&)>;
+  void for_each_socket(std::string nsp, std::vector<std::string> rooms,
+                       std::vector<std::string> except, SocketFn fn);
+  // Runs `fn` on worker `w`'s loop (answers to a socket from another thread).
+  void post(unsigned worker, std::function<void()> fn);
 
   // The Engine.IO application for a new session (Socket.IO client).
   std::unique_ptr<eio::EioApp> make_client(eio::EioSession& session);

@@ -75,7 +75,8 @@ void BrokerCore::set_error(std::string error) {
 }
 
 void BrokerCore::run_sync(const std::function<void()>& f) {
-  if (worker_.in_this_thread() || worker_.io().stopped()) {
+  // A loop that never ran (a server that failed to start) would never answer.
+  if (worker_.in_this_thread() || worker_.io().stopped() || !worker_.loop_started()) {
     f();
     return;
   }

@@ -69,6 +69,7 @@ class RedisBroker::Impl final : public BrokerCore {
     std::string pattern;
     std::string key;
     HandlerPtr handler;
+    bool raw = false;  // subscribe_glob: every pmessage of the glob
   };
   struct Queued {
     Message m;
@@ -283,7 +284,8 @@ class RedisBroker::Impl final : public BrokerCore {
     std::vector<HandlerPtr> handlers;
     for (SubscriptionId id : ch.subs) {
       const Sub& s = subs.at(id);
-      if (!ch.glob || topic_pattern::matches(s.pattern, channel)) handlers.push_back(s.handler);
+      if (!ch.glob || s.raw || topic_pattern::matches(s.pattern, channel))
+        handlers.push_back(s.handler);
     }
     if (handlers.empty()) return;  // a glob superset hit, or a reply channel only
     dispatch(Message{.topic = std::string(channel),
@@ -439,7 +441,22 @@ SubscriptionId RedisBroker::subscribe(std::string_view pattern, MessageHandler h
         std::string name;
         const std::string key = Impl::key_of(p, &glob, &name);
         s.acquire(key, glob, name).subs.push_back(id);
-        s.subs.emplace(id, Impl::Sub{std::move(p), key, std::move(h)});
+        s.subs.emplace(id, Impl::Sub{std::move(p), key, std::move(h), false});
+      });
+  return id;
+}
+
+SubscriptionId RedisBroker::subscribe_glob(std::string_view glob, MessageHandler handler) {
+  if (glob.empty() || glob.size() > topic_pattern::kMaxLength)
+    throw std::invalid_argument("invalid glob '" + std::string(glob) + "'");
+  const SubscriptionId id = impl_->next_subscription_id();
+  BrokerCore::post(
+      impl_, [id, g = std::string(glob),
+              h = std::make_shared<const MessageHandler>(std::move(handler))](Impl& s) mutable {
+        if (s.stopping()) return;
+        const std::string key = "p:" + g;
+        s.acquire(key, true, g).subs.push_back(id);
+        s.subs.emplace(id, Impl::Sub{g, key, std::move(h), true});
       });
   return id;
 }

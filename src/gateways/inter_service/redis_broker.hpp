@@ -58,6 +58,9 @@ class RedisBroker final : public Broker {
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
   void request(Message msg, RequestOptions opts, ReplyCallback done) override;
+  // Redis only: PSUBSCRIBE to a raw glob, no topic syntax, no filtering (what
+  // the Socket.IO adapter does: `socket.io#/#*`). Survives reconnections.
+  SubscriptionId subscribe_glob(std::string_view glob, MessageHandler handler);
   void reply(const Message& request, Message reply, PublishCallback done) override;
   Health health() const override;
   Counters counters() const override;

@@ -342,6 +342,38 @@ std::string MetricsCollector::to_prometheus(const MetricsSnapshot& s) {
   for (auto& w : s.workers)
     sample(o, "switchboard_worker_loop_lag_seconds", "worker=\"" + std::to_string(w.index) + "\"",
            w.loop_lag_ms / 1000.0);
+  // Brokers: the probe's objects {name, kind, state, <counters>}.
+  auto str = [](const boost::json::object& b, const char* k) -> std::string {
+    auto* v = b.if_contains(k);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  auto num = [](const boost::json::object& b, const char* k) -> uint64_t {
+    auto* v = b.if_contains(k);
+    return v && v->is_uint64() ? v->get_uint64() : v && v->is_int64() ? v->get_int64() : 0;
+  };
+  if (!s.brokers.empty()) {
+    metric(o, "switchboard_broker_up", "gauge", "1 while the broker is connected and ready.");
+    for (auto& v : s.brokers)
+      if (auto* b = v.if_object())
+        sample(o, "switchboard_broker_up",
+               "broker=\"" + label(str(*b, "name")) + "\",kind=\"" + label(str(*b, "kind")) + "\"",
+               str(*b, "state") == "up" ? 1 : 0);
+    static constexpr std::pair<const char*, const char*> kCounters[] = {
+        {"published", "Messages the broker accepted (publishes and replies)."},
+        {"refused", "Publishes, replies and requests refused with an error."},
+        {"received", "Messages taken from the broker."},
+        {"bad", "Incoming messages refused as bad input."},
+        {"failed", "Incoming messages whose handler failed."},
+        {"timeouts", "Requests that got no reply in time."},
+        {"reconnects", "Reconnections after the broker was up."}};
+    for (auto& [key, help] : kCounters) {
+      const std::string name = std::string("switchboard_broker_") + key + "_total";
+      metric(o, name.c_str(), "counter", help);
+      for (auto& v : s.brokers)
+        if (auto* b = v.if_object())
+          sample(o, name.c_str(), "broker=\"" + label(str(*b, "name")) + "\"", num(*b, key));
+    }
+  }
   metric(o, "switchboard_uptime_seconds", "gauge", "Seconds since the server started.");
   sample(o, "switchboard_uptime_seconds", "", s.uptime_s);
   return o;
