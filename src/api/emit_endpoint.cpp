@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_server.hpp"
 
 namespace sb::api {
@@ -27,7 +28,17 @@ bool api_key_valid(const net::HttpRequest& req, const std::vector<std::string>& 
   return ok;
 }
 
-net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& server) {
+static net::HttpResponse emit_now(const net::HttpRequest& req, sio::SioServer& server,
+                                  Respond& respond);
+
+void handle_emit(const net::HttpRequest& req, sio::SioServer& server, Respond respond) {
+  auto r = emit_now(req, server, respond);
+  if (respond) respond(std::move(r));  // not handed to the inbox
+}
+
+// Answers at once, or moves `respond` into the inbox call (left empty then).
+static net::HttpResponse emit_now(const net::HttpRequest& req, sio::SioServer& server,
+                                  Respond& respond) {
   if (req.method != "POST") return net::api_error(405, "method_not_allowed", "use POST");
   json::value body;
   {
@@ -56,9 +67,56 @@ net::HttpResponse handle_emit(const net::HttpRequest& req, sio::SioServer& serve
   }
   if (!server.find_namespace(nsp))
     return net::api_error(404, "unknown_namespace", "no namespace \"" + nsp + "\"");
+  auto flag = [&](const char* key, std::optional<bool>& out) -> bool {
+    auto* v = o.if_contains(key);
+    if (!v || v->is_null()) return true;
+    if (!v->is_bool()) return false;
+    out = v->as_bool();
+    return true;
+  };
+  std::optional<bool> store, deliver_missed;
+  if (!flag("store", store))
+    return net::api_error(400, "invalid_request", "\"store\" must be true or false");
+  if (!flag("deliver_missed", deliver_missed))
+    return net::api_error(400, "invalid_request", "\"deliver_missed\" must be true or false");
   auto op = server.in(nsp);
   const json::string* room = str("room");
   const json::value* user = o.if_contains("user");
+  const bool to_user = !(room && !room->empty()) && user &&
+                       (user->is_string() || user->is_int64() || user->is_uint64());
+  auto* inbox = server.inbox();
+  // The default (inbox.store_by_default) applies to what can be stored: one `data`, no
+  // `except`, not volatile; anything else is emitted as before.
+  const bool storable = !o.contains("args") && !o.contains("except") && !o.contains("volatile");
+  const bool stored = to_user && nsp == "/" &&
+                      store.value_or(storable && inbox && inbox->options().store_by_default);
+  if (store.value_or(false) && !stored)
+    return net::api_error(400, "invalid_request",
+                          "\"store\" applies to a \"user\" on the \"/\" namespace");
+  if (stored) {
+    if (!inbox) return net::api_error(409, "inbox_disabled", "the inbox is off ([inbox] enabled)");
+    if (!storable)
+      return net::api_error(400, "invalid_request",
+                            "a stored notification takes \"data\" (no \"args\", \"except\" "
+                            "or \"volatile\")");
+    std::string id = user->is_string() ? std::string(user->as_string()) : json::serialize(*user);
+    if (id.empty()) return net::api_error(400, "invalid_request", "\"user\" must not be empty");
+    sio::NotifyOptions opts;
+    opts.store = true;
+    opts.deliver_missed = deliver_missed;
+    opts.on_stored = [respond = std::move(respond)](sio::NotifyResult r) {
+      if (!r.ok) return respond(net::api_error(503, "storage_error", r.error));
+      net::HttpResponse ok;
+      ok.header("Content-Type", "application/json");
+      ok.body = json::serialize(json::object{{"ok", true}, {"id", r.id}});
+      respond(std::move(ok));
+    };
+    respond = nullptr;
+    const json::value* d = o.if_contains("data");
+    server.notify_user(id, std::string_view(*event), d ? *d : json::value(nullptr),
+                       std::move(opts));
+    return {};
+  }
   if (room && !room->empty()) {
     op.to(std::string(*room));
   } else if (user && (user->is_string() || user->is_int64() || user->is_uint64())) {

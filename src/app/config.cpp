@@ -78,6 +78,27 @@ const toml::table* section(const toml::table& root, const char* name) {
 
 constexpr int64_t kMaxMs = 24LL * 3600 * 1000;
 
+// [inbox]: kept apart from parse_config so the section reads (and merges) on its own.
+void parse_inbox(const toml::table& t, Config::Inbox& in) {
+  const std::string w = "inbox";
+  check_keys(t, w,
+             {"enabled", "path", "store_by_default", "deliver_missed", "max_age_s", "max_per_user",
+              "prune_interval_s", "max_missed_push", "max_page"});
+  in.enabled = get_bool(t, w, "enabled", in.enabled);
+  in.path = get_string(t, w, "path", in.path);
+  in.store_by_default = get_bool(t, w, "store_by_default", in.store_by_default);
+  in.deliver_missed = get_bool(t, w, "deliver_missed", in.deliver_missed);
+  constexpr int64_t kYear = 366LL * 24 * 3600;
+  in.max_age_s = static_cast<uint32_t>(get_int(t, w, "max_age_s", in.max_age_s, 0, 100 * kYear));
+  in.max_per_user =
+      static_cast<uint32_t>(get_int(t, w, "max_per_user", in.max_per_user, 0, 100000000));
+  in.prune_interval_s =
+      static_cast<uint32_t>(get_int(t, w, "prune_interval_s", in.prune_interval_s, 1, kYear));
+  in.max_missed_push =
+      static_cast<uint32_t>(get_int(t, w, "max_missed_push", in.max_missed_push, 1, 100000));
+  in.max_page = static_cast<uint32_t>(get_int(t, w, "max_page", in.max_page, 1, 10000));
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::string& source_name) {
@@ -92,7 +113,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes", "brokers"});
+              "routes", "brokers", "inbox"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
@@ -256,7 +277,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       auto* rt = arr->get(i)->as_table();
       if (!rt) fail(rw + ": expected a table");
       check_keys(*rt, rw,
-                 {"from", "to", "event", "namespace", "broker", "reply", "include_sender"});
+                 {"from", "to", "event", "namespace", "broker", "reply", "include_sender", "store",
+                  "deliver_missed"});
       RouteConfig rc;
       rc.from = get_string(*rt, rw, "from", "");
       if (rc.from.empty()) fail(rw + ".from: a route needs a source event or pattern");
@@ -270,6 +292,9 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       rc.broker = get_string(*rt, rw, "broker", "");
       rc.reply = get_bool(*rt, rw, "reply", false);
       rc.include_sender = get_bool(*rt, rw, "include_sender", false);
+      if (rt->contains("store")) rc.store = get_bool(*rt, rw, "store", false);
+      if (rt->contains("deliver_missed"))
+        rc.deliver_missed = get_bool(*rt, rw, "deliver_missed", true);
       c.routes.push_back(std::move(rc));
     }
   }
@@ -307,6 +332,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       c.brokers.push_back(std::move(b));
     }
   }
+  if (auto* t = section(root, "inbox")) parse_inbox(*t, c.inbox);
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
     c.log.level = get_string(*t, "log", "level", c.log.level);
@@ -342,6 +368,32 @@ bool env_bool(const std::string& var, const std::string& v) {
   fail(var + ": expected true or false, got \"" + v + "\"");
 }
 
+// SWITCHBOARD_INBOX_<KEY>; false when `k` is not an inbox key.
+bool apply_inbox_env(Config::Inbox& in, const std::string& k, const std::string& var,
+                     const std::string& v) {
+  if (k == "INBOX_ENABLED")
+    in.enabled = env_bool(var, v);
+  else if (k == "INBOX_PATH")
+    in.path = v;
+  else if (k == "INBOX_STORE_BY_DEFAULT")
+    in.store_by_default = env_bool(var, v);
+  else if (k == "INBOX_DELIVER_MISSED")
+    in.deliver_missed = env_bool(var, v);
+  else if (k == "INBOX_MAX_AGE_S")
+    in.max_age_s = static_cast<uint32_t>(env_int(var, v, 0, 3600LL * 24 * 366 * 100));
+  else if (k == "INBOX_MAX_PER_USER")
+    in.max_per_user = static_cast<uint32_t>(env_int(var, v, 0, 100000000));
+  else if (k == "INBOX_PRUNE_INTERVAL_S")
+    in.prune_interval_s = static_cast<uint32_t>(env_int(var, v, 1, 3600LL * 24 * 366));
+  else if (k == "INBOX_MAX_MISSED_PUSH")
+    in.max_missed_push = static_cast<uint32_t>(env_int(var, v, 1, 100000));
+  else if (k == "INBOX_MAX_PAGE")
+    in.max_page = static_cast<uint32_t>(env_int(var, v, 1, 10000));
+  else
+    return false;
+  return true;
+}
+
 }  // namespace
 
 void apply_env_overrides(Config& c, const std::map<std::string, std::string>& env) {
@@ -349,6 +401,7 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     if (var.rfind("SWITCHBOARD_", 0) != 0) continue;
     const std::string k = var.substr(12);
     if (k == "BIN" || k == "CONFIG") continue;  // used by tooling, not config keys
+    if (apply_inbox_env(c.inbox, k, var, v)) continue;
     if (k == "SERVER_HOST")
       c.server.host = v;
     else if (k == "SERVER_PORT")
@@ -503,8 +556,8 @@ void validate(const Config& c) {
   for (size_t i = 0; i < c.routes.size(); ++i) {
     const auto& r = c.routes[i];
     try {
-      hub::RouteTable::check(
-          hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.broker, r.reply, r.include_sender});
+      hub::RouteTable::check(hub::RouteSpec{r.from, r.to, r.event, r.nsp, r.broker, r.reply,
+                                            r.include_sender, r.store, r.deliver_missed});
     } catch (const std::invalid_argument& e) {
       fail("routes[" + std::to_string(i) + "]." + e.what());
     }
@@ -525,6 +578,19 @@ void validate(const Config& c) {
         fail("routes[" + std::to_string(i) + "].namespace: \"" + r.nsp +
              "\" is not a declared Socket.IO namespace");
   }
+  for (size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& r = c.routes[i];
+    const std::string w = "routes[" + std::to_string(i) + "]";
+    if (!r.store.value_or(false) && !r.deliver_missed) continue;
+    bool user_target = false;
+    for (auto& t : r.to) user_target = user_target || t.rfind("user:", 0) == 0;
+    if (!user_target) fail(w + ".store: only user:<id> targets have an inbox");
+    if (r.store.value_or(false) && !c.inbox.enabled)
+      fail(w + ".store: the inbox is off (set [inbox] enabled = true)");
+    if (r.store.value_or(false) && r.nsp != "/")
+      fail(w + ".store: the inbox serves the \"/\" namespace only");
+  }
+  if (c.inbox.enabled && c.inbox.path.empty()) fail("inbox.path: a file name is needed");
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(c.log.level)) fail("log.level: expected trace|debug|info|warn|error|off");
   if (c.log.format != "auto" && c.log.format != "json" && c.log.format != "text")
@@ -566,6 +632,14 @@ std::string list(const std::vector<std::string>& v, bool mask = false) {
 
 std::string secret(const std::string& s) {
   return q(s.empty() ? "" : "***");
+}
+
+// librdkafka properties that hold credentials (sasl.password,
+// sasl.oauthbearer.client.secret, ssl.key.pem, ...): masked when printed.
+bool secret_option(const std::string& key) {
+  for (const char* word : {"password", "secret", "key", "token", "pem", "credential"})
+    if (key.find(word) != std::string::npos) return true;
+  return false;
 }
 
 // redis://user:secret@host -> redis://user:***@host (each URL of a list).
@@ -646,6 +720,9 @@ std::string to_toml(const Config& c) {
     if (!r.broker.empty()) o << "broker = " << q(r.broker) << "\n";
     if (r.reply) o << "reply = true\n";
     if (r.include_sender) o << "include_sender = true\n";
+    if (r.store) o << "store = " << (*r.store ? "true" : "false") << "\n";
+    if (r.deliver_missed)
+      o << "deliver_missed = " << (*r.deliver_missed ? "true" : "false") << "\n";
   }
   for (auto& b : c.brokers) {
     o << "\n[[brokers]]\nname = " << q(b.name) << "\nkind = " << q(b.kind)
@@ -658,9 +735,16 @@ std::string to_toml(const Config& c) {
     if (!b.options.empty()) {
       o << "[brokers.options]\n";
       for (auto& [k, v] : b.options)
-        o << q(k) << " = " << q(k.find("password") != std::string::npos ? "***" : v) << "\n";
+        o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
     }
   }
+  const auto& in = c.inbox;
+  o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
+    << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")
+    << "\ndeliver_missed = " << (in.deliver_missed ? "true" : "false")
+    << "\nmax_age_s = " << in.max_age_s << "\nmax_per_user = " << in.max_per_user
+    << "\nprune_interval_s = " << in.prune_interval_s
+    << "\nmax_missed_push = " << in.max_missed_push << "\nmax_page = " << in.max_page << "\n";
   return o.str();
 }
 

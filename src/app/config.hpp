@@ -3,6 +3,7 @@
 // SWITCHBOARD_<SECTION>_<KEY> environment variables, then CLI flags.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct RouteConfig {
   std::string broker;           // broker of broker:<...> sources and targets; empty = the first
   bool reply = false;           // client:<event> -> broker:<topic>: the reply is the client's ack
   bool include_sender = false;  // client:<event>: data = {user, socket, data}
+  std::optional<bool> store = std::nullopt;  // user targets: keep in the inbox; unset = default
+  std::optional<bool> deliver_missed = std::nullopt;  // stored: push on next connect
 };
 
 // [[brokers]]: an inter-service broker (none configured: one in-memory broker
@@ -127,6 +130,19 @@ struct Config {
 
   std::vector<RouteConfig> routes;
   std::vector<BrokerConfig> brokers;
+
+  // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).
+  struct Inbox {
+    bool enabled = false;
+    std::string path = "data/inbox.sqlite3";  // SQLite file, relative to the working directory
+    bool store_by_default = false;  // notifications to users are stored unless the call says no
+    bool deliver_missed = true;     // stored ones reach an offline user on the next connect
+    uint32_t max_age_s = 30 * 24 * 3600;  // retention by age; 0 = none
+    uint32_t max_per_user = 1000;         // retention by count, newest kept; 0 = none
+    uint32_t prune_interval_s = 60;       // how often retention runs over the whole file
+    uint32_t max_missed_push = 1000;      // pushed per connect
+    uint32_t max_page = 200;              // get_notifications `limit` bound
+  } inbox;
 
   struct Log {
     std::string level = "info";   // trace|debug|info|warn|error|off

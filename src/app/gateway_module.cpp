@@ -12,12 +12,14 @@
 
 #include "api/bus_emit_endpoint.hpp"
 #include "api/emit_endpoint.hpp"
+#include "api/inbox_endpoint.hpp"
 #include "api/sse_publish_endpoint.hpp"
 #include "app/route_sinks.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "gateways/client/builtin_handlers.hpp"
 #include "gateways/client/echo_app.hpp"
 #include "gateways/client/eio_server.hpp"
+#include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_server.hpp"
 #include "gateways/inter_service/inter_service_gateway.hpp"
 #include "gateways/intra_service/dashboard_handler.hpp"
@@ -29,6 +31,7 @@
 #include "net/http_connection.hpp"
 #include "net/listener.hpp"
 #include "net/worker.hpp"
+#include "store/sqlite_inbox_store.hpp"
 
 namespace sb {
 
@@ -39,6 +42,7 @@ struct GatewayModule::Impl {
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::shared_ptr<const JwtVerifier> verifier;
   std::unique_ptr<sio::SioServer> sio;
+  std::shared_ptr<sio::InboxService> inbox;  // after sio: stopped before it goes
   std::unique_ptr<eio::EioServer> sio_endpoint;
   std::unique_ptr<eio::EioServer> echo_endpoint;
   std::unique_ptr<intra::EventBus> bus;
@@ -56,7 +60,33 @@ struct GatewayModule::Impl {
   bool dashboard_authorized(const net::HttpRequest& req) const;
   void build_intra_service();
   void build_inter_service();
+  void build_inbox();
 };
+
+// The notification inbox: opens the SQLite file (a ConfigError names it when it
+// cannot) and binds its client events and hooks on "/" before any other binding.
+void GatewayModule::Impl::build_inbox() {
+  const auto& in = config.inbox;
+  if (!in.enabled) return;
+  std::unique_ptr<store::InboxStore> st;
+  try {
+    st = std::make_unique<store::SqliteInboxStore>(in.path);
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("inbox.path: ") + e.what());
+  }
+  sio::InboxOptions io;
+  io.store_by_default = in.store_by_default;
+  io.deliver_missed = in.deliver_missed;
+  io.max_missed_push = in.max_missed_push;
+  io.max_page = in.max_page;
+  io.retention.max_age_ms = static_cast<int64_t>(in.max_age_s) * 1000;
+  io.retention.max_per_user = in.max_per_user;
+  io.prune_interval_ms = in.prune_interval_s * 1000;
+  inbox = std::make_shared<sio::InboxService>(*sio, worker_ptrs, std::move(st), io);
+  inbox->attach(sio->of("/"));
+  sio->set_inbox(inbox.get());
+  spdlog::info("inbox: {}", in.path);
+}
 
 bool GatewayModule::Impl::dashboard_authorized(const net::HttpRequest& req) const {
   if (config.dashboard.auth == "none") return true;
@@ -118,7 +148,7 @@ void GatewayModule::Impl::build_intra_service() {
   for (auto& r : c.routes)
     specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp,
                                    r.broker.empty() ? default_broker : r.broker, r.reply,
-                                   r.include_sender});
+                                   r.include_sender, r.store, r.deliver_missed});
   try {
     routes = std::make_unique<hub::RouteTable>(specs);
   } catch (const std::invalid_argument& e) {
@@ -254,6 +284,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   so.recovery.max_disconnection_ms = c.socketio.recovery.max_disconnection_ms;
   so.recovery.max_packets = c.socketio.recovery.max_packets;
   im.sio = std::make_unique<sio::SioServer>(im.worker_ptrs, so, im.verifier);
+  im.build_inbox();
 
   for (size_t i = 0; i < c.socketio.namespaces.size(); ++i) {
     const auto& nc = c.socketio.namespaces[i];
@@ -307,6 +338,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
 
 GatewayModule::~GatewayModule() {
   stop();
+  if (impl_->inbox) impl_->inbox->stop();  // also when never started
 }
 
 sio::SioServer& GatewayModule::client() {
@@ -323,6 +355,9 @@ hub::RouteTable& GatewayModule::routes() {
 }
 inter_service::InterServiceGateway& GatewayModule::brokers() {
   return *impl_->inter;
+}
+sio::InboxService* GatewayModule::inbox() {
+  return impl_->inbox.get();
 }
 const Config& GatewayModule::config() const {
   return impl_->config;
@@ -401,7 +436,10 @@ void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn
       return conn->respond(net::api_error(404, "api_disabled", "no API keys are configured"));
     if (!api::api_key_valid(req, config.api.keys))
       return conn->respond(net::api_error(401, "unauthorized", "missing or invalid API key"));
-    if (req.path == "/api/emit") return conn->respond(api::handle_emit(req, *sio));
+    auto respond = [conn](net::HttpResponse r) { conn->respond(std::move(r)); };
+    if (req.path == "/api/emit") return api::handle_emit(req, *sio, respond);
+    if (req.path.rfind("/api/inbox/", 0) == 0)
+      return api::handle_inbox(req, std::string_view(req.path).substr(11), inbox.get(), respond);
     if (req.path.rfind("/api/sse/", 0) == 0)
       return conn->respond(
           api::handle_sse_publish(req, std::string_view(req.path).substr(9), *sse));
@@ -485,6 +523,8 @@ void GatewayModule::stop() {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let close frames go out
   for (auto& w : im.workers) w->stop();
   for (auto& w : im.workers) w->join();
+  // After the workers: what they queued (API calls, mark_read) is committed.
+  if (im.inbox) im.inbox->stop();
   im.cv.notify_all();
 }
 

@@ -10,7 +10,8 @@
 
 namespace sb::sio {
 class SioServer;
-}
+class InboxService;
+}  // namespace sb::sio
 namespace sb::intra {
 class EventBus;
 class SseServer;
@@ -42,6 +43,9 @@ class GatewayModule {
   hub::RouteTable& routes();
   // The brokers: brokers().find("redis")->subscribe("user.*", handler), requests.
   inter_service::InterServiceGateway& brokers();
+  // The notification inbox ([inbox] enabled), else null: client().notify_user(user,
+  // event, data, {.store = true}) stores and pushes; inbox()->delete_user(user).
+  sio::InboxService* inbox();
 
   // Binds and starts the workers. Throws std::system_error if the port is taken.
   void start();

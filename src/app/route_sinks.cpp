@@ -30,6 +30,18 @@ class RoomSink : public hub::RouteSink {
       error = "no namespace \"" + std::string(d.nsp) + "\"";
       return false;
     }
+    if (user_ && d.nsp == "/") {
+      // notify_user: the inbox stores it first when the route (or its default) says so.
+      sio::NotifyOptions opts;
+      opts.store = d.store;
+      opts.deliver_missed = d.deliver_missed;
+      if (opts.store.value_or(false) && !sio_.inbox()) {
+        error = "store asked but the inbox is off";
+        return false;
+      }
+      sio_.notify_user(std::string(d.target), d.event, d.data, std::move(opts));
+      return true;
+    }
     boost::json::array args;
     args.push_back(d.data);
     std::string room = user_ ? "user:" + std::string(d.target) : std::string(d.target);

@@ -83,6 +83,8 @@ RouteTable::Route RouteTable::build(const RouteSpec& spec) {
   if (spec.nsp.empty() || spec.nsp[0] != '/')
     throw std::invalid_argument("namespace: must start with '/'");
   r.nsp = spec.nsp;
+  r.store = spec.store;
+  r.deliver_missed = spec.deliver_missed;
   return r;
 }
 
@@ -165,7 +167,8 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
       error.clear();
       bool ok = false;
       try {
-        ok = t.sink->deliver(Delivery{target, event, r.nsp, r.broker, data, name}, error);
+        ok = t.sink->deliver(
+            Delivery{target, event, r.nsp, r.broker, data, name, r.store, r.deliver_missed}, error);
       } catch (const std::exception& e) {
         error = e.what();
       }

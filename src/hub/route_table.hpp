@@ -33,6 +33,8 @@ struct RouteSpec {
   std::string broker{};         // broker of broker sources and targets (resolved by the owner)
   bool reply = false;           // client source: request/reply, the answer is the client's ack
   bool include_sender = false;  // client source: data = {user, socket, data}
+  std::optional<bool> store = std::nullopt;  // user targets: keep in the inbox (unset: default)
+  std::optional<bool> deliver_missed = std::nullopt;  // stored: push on the next connect
 };
 
 // What a route listens to, for the owner to subscribe (brokers, client events).
@@ -54,6 +56,8 @@ struct Delivery {
   std::string_view broker;  // the route's broker (broker targets)
   const boost::json::value& data;
   std::string_view source_event;
+  std::optional<bool> store = std::nullopt;  // the route's inbox flags (user targets)
+  std::optional<bool> deliver_missed = std::nullopt;
 };
 
 class RouteSink {
@@ -114,6 +118,8 @@ class RouteTable {
     std::vector<Target> targets;
     std::optional<RouteTemplate> event;
     std::string nsp;
+    std::optional<bool> store;
+    std::optional<bool> deliver_missed;
   };
   static Route build(const RouteSpec& spec);
   static bool matches(const Route& r, std::string_view source, std::string_view name,

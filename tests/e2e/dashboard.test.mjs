@@ -32,7 +32,7 @@ metrics_interval_ms = 250
 name = "news"
 [[routes]]
 from = "deploy.*"
-to = "broker:ops.{event}"
+to = "room:{data.missing}"
 ${namespace("/")}
 `);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
@@ -67,6 +67,9 @@ describe("dashboard page", () => {
     await page.waitForFunction(() => document.getElementById("status").textContent === "live");
     await page.waitForFunction(() => /^\d+$/.test(document.getElementById("conn-total").textContent));
     const base = Number(await page.textContent("#conn-total"));
+    // The broker panel: the built-in in-memory broker, up.
+    await page.waitForFunction(() => document.getElementById("brokers").textContent.includes("memory"));
+    assert.match(await page.textContent("#brokers"), /^memory memory: up in \d+ · out \d+ · refused 0$/);
     assert.ok(base >= 2, "the page's own two SSE connections count");
 
     for (let i = 0; i < 3; i++) clients.push(await connect(server.url, { transports: ["websocket"] }));
@@ -133,11 +136,16 @@ describe("health and metrics endpoints", () => {
       assert.match(text, /^switchboard_worker_loop_lag_seconds\{worker="1"\} [\d.e-]+$/m);
       // Every sample line is "name{labels} value" and every metric has a TYPE.
       for (const line of text.split("\n").filter((l) => l && !l.startsWith("#")))
-        assert.match(line, /^[a-z_]+(\{[a-z_]+="[^"]*"\})? -?[\d.e+-]+$/, line);
+        assert.match(line, /^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[\d.e+-]+$/, line);
       assert.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: "ok" });
       const ready = await fetch(`${server.url}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: "ready", workers: 2 });
+      assert.deepEqual(await ready.json(), {
+        status: "ready",
+        workers: 2,
+        brokers: { memory: { kind: "memory", state: "up" } },
+      });
+      assert.match(text, /^switchboard_broker_up\{broker="memory",kind="memory"\} 1$/m);
     } finally {
       s.disconnect();
     }

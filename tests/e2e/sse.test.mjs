@@ -57,7 +57,7 @@ history_size = 2
 auth = "api_key"
 [[routes]]
 from = "fail.*"
-to = "broker:audit.{event}"
+to = "room:{data.missing}"
 `);
 });
 after(async () => {
@@ -261,7 +261,7 @@ describe("logs stream", () => {
     const ga = record(all, ["ready", "log"]);
     await gw.count("ready", 1);
     await ga.count("ready", 1);
-    // A route to a broker that does not exist logs a warning naming the event.
+    // A route whose payload lacks a field logs a warning naming the event.
     const r = await busEmit(server.url, `fail.${marker}`, { x: 1 });
     assert.equal(r.status, 200);
     const hasMarker = (g) => g.some((e) => e.type === "log" && e.data.includes(marker));

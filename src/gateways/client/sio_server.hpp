@@ -29,6 +29,7 @@ class EioSession;
 namespace sb::sio {
 
 class SioServer;
+class InboxService;
 
 struct SioOptions {
   uint32_t connect_timeout_ms = 45000;
@@ -112,7 +113,14 @@ class SioServer {
   BroadcastOperator in(const std::string& nsp) { return BroadcastOperator(*this, nsp); }
 
   // Emits `event` to every socket of user `user_id` (room "user:<id>") on "/".
-  void notify_user(const std::string& user_id, std::string_view event, boost::json::value data);
+  // With the inbox on and `options.store` (or inbox.store_by_default), the
+  // notification is stored first and pushed as [data, {id, created_at}] after the
+  // commit. Thread-safe. Throws std::logic_error if `store` is asked without an inbox.
+  void notify_user(const std::string& user_id, std::string_view event, boost::json::value data,
+                   NotifyOptions options = {});
+  // The notification inbox (set by GatewayModule before start); null when off.
+  void set_inbox(InboxService* inbox) { inbox_ = inbox; }
+  InboxService* inbox() const { return inbox_; }
 
   // Posts an encoded broadcast to every worker. Thread-safe.
   void broadcast(std::shared_ptr<const Broadcast> b);
@@ -159,6 +167,7 @@ class SioServer {
   std::unordered_map<std::string, std::unique_ptr<Namespace>> namespaces_;
   std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;
   std::unique_ptr<SioWorkerCounters[]> counters_;
+  InboxService* inbox_ = nullptr;
 };
 
 }  // namespace sb::sio

@@ -49,6 +49,20 @@ struct AckResult {
 };
 using AckCallback = std::function<void(AckResult)>;
 
+// How SioServer::notify_user treats one notification when the inbox is on.
+struct NotifyResult {
+  bool ok = false;
+  std::string id;     // the stored notification's id (when stored)
+  std::string error;  // why it could not be stored
+};
+struct NotifyOptions {
+  std::optional<bool> store;           // keep it in the user's inbox; unset: inbox.store_by_default
+  std::optional<bool> deliver_missed;  // push it on the next connect if no socket got it live;
+                                       // unset: inbox.deliver_missed
+  // Called once stored (after the commit, before the push) or failed; from the inbox thread.
+  std::function<void(NotifyResult)> on_stored;
+};
+
 // Thrown by a handler to send its caller an `exception` event with this message
 // (NestJS's WsException). Any other exception reports "Internal server error".
 class WsException : public std::runtime_error {

@@ -1,0 +1,354 @@
+#include "gateways/client/inbox_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <set>
+
+#include "gateways/client/namespace.hpp"
+#include "gateways/client/sio_server.hpp"
+#include "gateways/client/sio_socket.hpp"
+#include "net/worker.hpp"
+#include "store/inbox_thread.hpp"
+
+namespace sb::sio {
+
+namespace json = boost::json;
+using store::InboxStore;
+using store::InboxThread;
+
+json::object inbox_error(std::string_view code, std::string_view message) {
+  return json::object{{"error", json::object{{"code", code}, {"message", message}}}};
+}
+
+json::object notification_json(const store::Notification& n) {
+  json::object o;
+  o["id"] = std::to_string(n.id);
+  o["event"] = n.event;
+  boost::system::error_code ec;
+  json::value data = json::parse(n.data, ec);
+  o["data"] = ec ? json::value(nullptr) : std::move(data);
+  o["created_at"] = n.created_at;
+  o["read"] = n.read;
+  return o;
+}
+
+std::optional<uint64_t> InboxService::parse_id(const json::value& v) {
+  if (v.is_uint64()) return v.as_uint64();
+  if (v.is_int64()) {
+    if (v.as_int64() < 0) return std::nullopt;
+    return static_cast<uint64_t>(v.as_int64());
+  }
+  if (!v.is_string()) return std::nullopt;
+  const auto& s = v.as_string();
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return id;
+}
+
+InboxService::InboxService(SioServer& sio, std::vector<net::Worker*> workers,
+                           std::unique_ptr<InboxStore> store, InboxOptions options)
+    : sio_(sio),
+      workers_(std::move(workers)),
+      options_(options),
+      thread_(std::make_unique<InboxThread>(std::move(store), options.retention,
+                                            options.prune_interval_ms)) {}
+
+InboxService::~InboxService() {
+  stop();
+}
+
+void InboxService::stop() {
+  thread_->stop();
+}
+
+uint32_t InboxService::online(const std::string& user) const {
+  std::lock_guard lk(mu_);
+  auto it = online_.find(user);
+  return it == online_.end() ? 0 : it->second;
+}
+
+void InboxService::attach(Namespace& nsp) {
+  nsp_ = nsp.name();
+  // The hooks hold the service: the namespace may outlive the module's own pointer.
+  auto self = shared_from_this();
+  nsp.on_connection([self](Socket& s) { self->on_connect(s); });
+  nsp.on_disconnect([self](Socket& s, const std::string&) { self->on_disconnect(s); });
+  nsp.on("get_notifications", [self](Socket& s, Event& e) { self->get_notifications(s, e); });
+  nsp.on("mark_read", [self](Socket& s, Event& e) { self->mark_read(s, e); });
+}
+
+void InboxService::push(const store::Notification& n, const json::value& data, bool missed) {
+  json::object meta{{"id", std::to_string(n.id)}, {"created_at", n.created_at}};
+  if (missed) meta["missed"] = true;
+  json::array args{data, std::move(meta)};
+  sio_.in(nsp_).to("user:" + n.user).emit(n.event, std::move(args));
+}
+
+void InboxService::push_unread(const std::string& user, uint64_t unread) {
+  sio_.in(nsp_)
+      .to("user:" + user)
+      .emit("unread_count", json::array{json::object{{"unread", unread}}});
+}
+
+void InboxService::notify(const std::string& user, std::string_view event, json::value data,
+                          bool deliver_missed, std::function<void(NotifyResult)> done) {
+  store::Notification n;
+  n.user = user;
+  n.event = std::string(event);
+  n.data = json::serialize(data);
+  n.created_at = InboxThread::now_ms();
+  n.deliver_missed = deliver_missed;
+  auto job = [this, n = std::move(n), data = std::move(data),
+              done](InboxStore& st) mutable -> InboxThread::After {
+    try {
+      // Read under the presence lock's ordering: see the header for why this is exact.
+      n.delivered = online(n.user) > 0;
+      n.id = st.insert(n);
+      st.prune_user(n.user, options_.retention, n.created_at);
+      const uint64_t unread = n.delivered ? st.unread_count(n.user) : 0;
+      return [this, n = std::move(n), data = std::move(data), done, unread](bool committed) {
+        if (!committed) {
+          if (done) done(NotifyResult{false, "", "the inbox could not store it"});
+          return;
+        }
+        if (done) done(NotifyResult{true, std::to_string(n.id), ""});
+        if (n.delivered) {
+          push(n, data, false);
+          push_unread(n.user, unread);
+        }
+      };
+    } catch (const std::exception& e) {
+      spdlog::error("inbox: cannot store a notification for {}: {}", n.user, e.what());
+      std::string why = e.what();
+      return [done, why](bool) {
+        if (done) done(NotifyResult{false, "", why});
+      };
+    }
+  };
+  if (!thread_->post(std::move(job)) && done)
+    done(NotifyResult{false, "", "the inbox is stopping"});
+}
+
+void InboxService::list(store::PageQuery q, AnswerFn done) {
+  auto job = [q = std::move(q), done](InboxStore& st) -> InboxThread::After {
+    Answer a;
+    try {
+      auto page = st.page(q);
+      json::array items;
+      items.reserve(page.items.size());
+      for (auto& n : page.items) items.push_back(notification_json(n));
+      a.ok = true;
+      a.body["items"] = std::move(items);
+      a.body["total"] = page.total;
+      a.body["unread"] = page.unread;
+      a.body["next"] = page.more && !page.items.empty()
+                           ? json::value(std::to_string(page.items.back().id))
+                           : json::value(nullptr);
+    } catch (const std::exception& e) {
+      a.code = "storage_error";
+      a.message = e.what();
+    }
+    return [a = std::move(a), done](bool) mutable { done(std::move(a)); };
+  };
+  if (!thread_->post(std::move(job))) done(Answer{false, "stopping", "the inbox is stopping", {}});
+}
+
+void InboxService::delete_user(const std::string& user, AnswerFn done) {
+  auto job = [this, user, done](InboxStore& st) -> InboxThread::After {
+    Answer a;
+    try {
+      a.body["deleted"] = st.delete_user(user);
+      a.ok = true;
+    } catch (const std::exception& e) {
+      a.code = "storage_error";
+      a.message = e.what();
+    }
+    return [this, user, a = std::move(a), done](bool committed) mutable {
+      if (!committed && a.ok) a = Answer{false, "storage_error", "the inbox could not commit", {}};
+      if (a.ok && a.body["deleted"].to_number<uint64_t>() > 0) push_unread(user, 0);
+      if (done) done(std::move(a));
+    };
+  };
+  if (!thread_->post(std::move(job)) && done)
+    done(Answer{false, "stopping", "the inbox is stopping", {}});
+}
+
+void InboxService::on_connect(Socket& s) {
+  if (!s.authenticated()) return;
+  const std::string user = s.user_id();
+  {
+    std::lock_guard lk(mu_);
+    ++online_[user];
+  }
+  // Behind any insert already queued: those stored undelivered are taken here.
+  std::weak_ptr<Socket> weak = s.weak_from_this();
+  net::Worker* w = workers_[s.worker_index()];
+  thread_->post([this, user, weak, w](InboxStore& st) -> InboxThread::After {
+    if (!online(user)) return {};  // gone again: keep them for the next connect
+    auto missed = st.take_undelivered(user, options_.max_missed_push);
+    const uint64_t unread = st.unread_count(user);
+    return [this, missed = std::move(missed), unread, weak, w](bool committed) {
+      if (!committed) return;
+      for (auto& n : missed) {
+        boost::system::error_code ec;
+        json::value data = json::parse(n.data, ec);
+        push(n, ec ? json::value(nullptr) : data, true);
+      }
+      // The badge for the new socket only; the others know it already.
+      w->post([weak, unread] {
+        if (auto sock = weak.lock(); sock && sock->connected())
+          sock->emit("unread_count", json::array{json::object{{"unread", unread}}});
+      });
+    };
+  });
+}
+
+void InboxService::on_disconnect(Socket& s) {
+  if (!s.authenticated()) return;
+  std::lock_guard lk(mu_);
+  auto it = online_.find(s.user_id());
+  if (it != online_.end() && --it->second == 0) online_.erase(it);
+}
+
+// Moves the client's ack id out of `e` so the answer can be sent later.
+static std::shared_ptr<Event> take_ack(Event& e) {
+  auto req = std::make_shared<Event>();
+  req->name = e.name;
+  req->ack_id = e.ack_id;
+  e.ack_id.reset();
+  return req;
+}
+
+static const json::object* object_arg(const Event& e, bool& ok) {
+  ok = true;
+  if (e.args.empty() || e.args[0].is_null()) return nullptr;
+  if (!e.args[0].is_object()) {
+    ok = false;
+    return nullptr;
+  }
+  return &e.args[0].as_object();
+}
+
+void InboxService::get_notifications(Socket& s, Event& e) {
+  auto fail = [&](std::string_view code, std::string_view msg) {
+    s.ack(e, json::array{inbox_error(code, msg)});
+  };
+  if (!s.authenticated()) return fail("unauthorized", "the inbox needs an authenticated socket");
+  bool ok;
+  const json::object* o = object_arg(e, ok);
+  if (!ok) return fail("invalid_argument", "expected {limit?, before?, unread_only?}");
+  store::PageQuery q;
+  q.user = s.user_id();
+  q.limit = std::min<uint32_t>(50, options_.max_page);
+  const std::string range = "1.." + std::to_string(options_.max_page);
+  if (o) {
+    for (auto& [k, v] : *o)
+      if (k != "limit" && k != "before" && k != "unread_only")
+        return fail("invalid_argument", "unknown field \"" + std::string(k) + "\"");
+    if (auto* v = o->if_contains("limit"); v && !v->is_null()) {
+      auto n = parse_id(*v);
+      if (!n || v->is_string() || *n < 1 || *n > options_.max_page)
+        return fail("invalid_argument", "limit must be an integer in " + range);
+      q.limit = static_cast<uint32_t>(*n);
+    }
+    if (auto* v = o->if_contains("before"); v && !v->is_null()) {
+      q.before = parse_id(*v);
+      if (!q.before) return fail("invalid_argument", "before must be a notification id");
+    }
+    if (auto* v = o->if_contains("unread_only"); v && !v->is_null()) {
+      if (!v->is_bool()) return fail("invalid_argument", "unread_only must be true or false");
+      q.unread_only = v->as_bool();
+    }
+  }
+  if (!e.wants_ack()) return;  // nobody to answer
+  auto req = take_ack(e);
+  std::weak_ptr<Socket> weak = s.weak_from_this();
+  net::Worker* w = workers_[s.worker_index()];
+  list(std::move(q), [weak, w, req](Answer a) {
+    json::value v =
+        a.ok ? json::value(std::move(a.body)) : json::value(inbox_error(a.code, a.message));
+    w->post([weak, req, v = std::move(v)]() mutable {
+      if (auto sock = weak.lock()) sock->ack(*req, json::array{std::move(v)});
+    });
+  });
+}
+
+void InboxService::mark_read(Socket& s, Event& e) {
+  auto fail = [&](std::string_view code, std::string_view msg) {
+    s.ack(e, json::array{inbox_error(code, msg)});
+  };
+  if (!s.authenticated()) return fail("unauthorized", "the inbox needs an authenticated socket");
+  bool ok;
+  const json::object* o = object_arg(e, ok);
+  if (!ok || !o) return fail("invalid_argument", "expected {ids: [...]} or {all: true}");
+  const bool all = o->contains("all") && o->at("all") == true;
+  std::vector<uint64_t> ids;
+  if (!all) {
+    auto* v = o->if_contains("ids");
+    if (!v || !v->is_array())
+      return fail("invalid_argument", "expected {ids: [...]} or {all: true}");
+    const auto& arr = v->as_array();
+    if (arr.empty() || arr.size() > options_.max_ids)
+      return fail("invalid_argument",
+                  "ids must hold 1.." + std::to_string(options_.max_ids) + " notification ids");
+    std::set<uint64_t> seen;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      auto id = parse_id(arr[i]);
+      if (!id)
+        return fail("invalid_argument", "ids[" + std::to_string(i) + "] is not a notification id");
+      if (seen.insert(*id).second) ids.push_back(*id);
+    }
+  }
+  auto req = take_ack(e);
+  std::weak_ptr<Socket> weak = s.weak_from_this();
+  net::Worker* w = workers_[s.worker_index()];
+  const std::string user = s.user_id();
+  auto job = [this, user, all, ids = std::move(ids), weak, w,
+              req](InboxStore& st) -> InboxThread::After {
+    json::object body;
+    uint64_t updated = 0, unread = 0;
+    try {
+      if (all) {
+        updated = st.mark_all_read(user);
+      } else {
+        auto found = st.existing(user, ids);
+        updated = st.mark_read(user, found);
+        json::array missing;
+        for (uint64_t id : ids)
+          if (std::find(found.begin(), found.end(), id) == found.end())
+            missing.emplace_back(std::to_string(id));
+        body["not_found"] = std::move(missing);
+      }
+      unread = st.unread_count(user);
+    } catch (const std::exception& ex) {
+      json::value err = inbox_error("storage_error", ex.what());
+      return [err, weak, w, req](bool) {
+        w->post([weak, req, err] {
+          if (auto sock = weak.lock()) sock->ack(*req, json::array{err});
+        });
+      };
+    }
+    body["updated"] = updated;
+    body["unread"] = unread;
+    return [this, user, body = std::move(body), updated, unread, weak, w, req](bool committed) {
+      json::value v = committed ? json::value(body)
+                                : json::value(inbox_error("storage_error", "not committed"));
+      if (committed && updated > 0) push_unread(user, unread);
+      if (req->wants_ack())
+        w->post([weak, req, v = std::move(v)]() mutable {
+          if (auto sock = weak.lock()) sock->ack(*req, json::array{std::move(v)});
+        });
+    };
+  };
+  if (!thread_->post(std::move(job))) {
+    s.ack(*req, json::array{inbox_error("stopping", "the inbox is stopping")});
+  }
+}
+
+}  // namespace sb::sio
