@@ -634,11 +634,27 @@ void validate(const Config& c) {
 
 namespace {
 
+// A TOML basic string. Control characters must be escaped there (found by
+// tests/fuzz: a "\n" in a value printed a config that did not parse).
 std::string q(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "\"";
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
   }
   return out + "\"";
 }
