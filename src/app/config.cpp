@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "gateways/inter_service/cluster_channels.hpp"
 #include "gateways/intra_service/stream_catalog.hpp"
 #include "hub/route_table.hpp"
 
@@ -113,7 +114,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes", "brokers", "inbox"});
+              "routes", "brokers", "inbox", "cluster"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
@@ -333,6 +334,12 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     }
   }
   if (auto* t = section(root, "inbox")) parse_inbox(*t, c.inbox);
+  if (auto* t = section(root, "cluster")) {
+    check_keys(*t, "cluster", {"enabled", "broker", "prefix"});
+    c.cluster.enabled = get_bool(*t, "cluster", "enabled", c.cluster.enabled);
+    c.cluster.broker = get_string(*t, "cluster", "broker", c.cluster.broker);
+    c.cluster.prefix = get_string(*t, "cluster", "prefix", c.cluster.prefix);
+  }
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
     c.log.level = get_string(*t, "log", "level", c.log.level);
@@ -402,6 +409,18 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     const std::string k = var.substr(12);
     if (k == "BIN" || k == "CONFIG") continue;  // used by tooling, not config keys
     if (apply_inbox_env(c.inbox, k, var, v)) continue;
+    if (k == "CLUSTER_ENABLED") {
+      c.cluster.enabled = env_bool(var, v);
+      continue;
+    }
+    if (k == "CLUSTER_BROKER") {
+      c.cluster.broker = v;
+      continue;
+    }
+    if (k == "CLUSTER_PREFIX") {
+      c.cluster.prefix = v;
+      continue;
+    }
     if (k == "SERVER_HOST")
       c.server.host = v;
     else if (k == "SERVER_PORT")
@@ -591,6 +610,22 @@ void validate(const Config& c) {
       fail(w + ".store: the inbox serves the \"/\" namespace only");
   }
   if (c.inbox.enabled && c.inbox.path.empty()) fail("inbox.path: a file name is needed");
+  if (c.cluster.enabled) {
+    if (c.cluster.broker.empty())
+      fail("cluster.broker: name the [[brokers]] entry (redis or nats) the nodes share");
+    const BrokerConfig* cb = nullptr;
+    for (auto& b : c.brokers)
+      if (b.name == c.cluster.broker) cb = &b;
+    if (!cb) fail("cluster.broker: no broker named \"" + c.cluster.broker + "\"");
+    if (cb->kind != "redis" && cb->kind != "nats")
+      fail("cluster.broker: \"" + cb->name + "\" is a " + cb->kind +
+           " broker; the cluster needs redis or nats");
+    const auto scheme = cb->kind == "redis" ? inter_service::ClusterScheme::redis
+                                            : inter_service::ClusterScheme::nats;
+    if (auto why = inter_service::ClusterChannels::check_prefix(scheme, c.cluster.prefix);
+        !why.empty())
+      fail("cluster.prefix: " + why);
+  }
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(c.log.level)) fail("log.level: expected trace|debug|info|warn|error|off");
   if (c.log.format != "auto" && c.log.format != "json" && c.log.format != "text")
@@ -599,11 +634,27 @@ void validate(const Config& c) {
 
 namespace {
 
+// A TOML basic string. Control characters must be escaped there (found by
+// tests/fuzz: a "\n" in a value printed a config that did not parse).
 std::string q(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "\"";
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
   }
   return out + "\"";
 }
@@ -722,6 +773,8 @@ std::string to_toml(const Config& c) {
         o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
     }
   }
+  o << "\n[cluster]\nenabled = " << (c.cluster.enabled ? "true" : "false")
+    << "\nbroker = " << q(c.cluster.broker) << "\nprefix = " << q(c.cluster.prefix) << "\n";
   const auto& in = c.inbox;
   o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
     << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")

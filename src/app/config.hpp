@@ -131,6 +131,15 @@ struct Config {
   std::vector<RouteConfig> routes;
   std::vector<BrokerConfig> brokers;
 
+  // Several nodes share rooms through one of the [[brokers]] (redis or nats):
+  // every broadcast goes once to the broker, each node delivers to its own
+  // members (see src/gateways/inter_service/README.md, "Cluster").
+  struct Cluster {
+    bool enabled = false;
+    std::string broker;                // name of a [[brokers]] entry of kind redis or nats
+    std::string prefix = "socket.io";  // channel prefix (the Socket.IO Redis adapter's `key`)
+  } cluster;
+
   // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).
   struct Inbox {
     bool enabled = false;

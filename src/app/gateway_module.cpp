@@ -204,6 +204,11 @@ void GatewayModule::Impl::build_inter_service() {
   try {
     inter = std::make_unique<inter_service::InterServiceGateway>(std::move(specs), worker_ptrs,
                                                                  *sio, *bus, *routes);
+    inter_service::ClusterSpec cluster;
+    cluster.enabled = config.cluster.enabled;
+    cluster.broker = config.cluster.broker;
+    cluster.prefix = config.cluster.prefix;
+    inter->set_cluster(std::move(cluster));
     inter->wire();
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());

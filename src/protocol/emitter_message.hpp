@@ -79,4 +79,10 @@ struct Request {
 // requestId are UnknownRequest here: they need a full adapter peer.
 DecodeError decode_request(std::string_view bytes, Request& out, size_t max_bytes = 1 << 20);
 
+// The JSON a Node Redis adapter publishes for these requests (no requestId:
+// nobody answers), with `uid` when set:
+//   {"uid":..,"type":2,"opts":{"rooms":[..],"except":[..]},"rooms":[..]}   (3 alike)
+//   {"uid":..,"type":4,"opts":{..},"close":false}    {"uid":..,"type":6,"data":[..]}
+std::string encode_request(const Request& r);
+
 }  // namespace sb::emitter

@@ -114,4 +114,62 @@ TEST(Config, PrintedConfigMasksSecretsAndParsesBack) {
   EXPECT_EQ(back.socketio.namespaces[0].events[0].handler, "ack");
 }
 
+// Found by tests/fuzz (corpus/config/control_chars_printed): control characters in
+// a value were printed raw, and the printed config did not parse back.
+TEST(Config, PrintedConfigEscapesControlCharacters) {
+  sb::Config c;
+  c.socketio.path = "/a\nb\tc\x01\x7f\"\\/";
+  c.log.format = "x\ry";
+  const std::string text = sb::to_toml(c);
+  auto back = sb::parse_config(text, "printed");
+  EXPECT_EQ(back.socketio.path, c.socketio.path);
+  EXPECT_EQ(back.log.format, c.log.format);
+  EXPECT_EQ(sb::to_toml(back), text);
+}
+
 }  // namespace
+
+TEST(Config, ClusterNamesARedisOrNatsBroker) {
+  auto parse = [](const std::string& extra) {
+    return sb::parse_config(R"(
+[auth]
+allow_anonymous = true
+[[brokers]]
+name = "r"
+kind = "redis"
+[[brokers]]
+name = "m"
+kind = "memory"
+)" + extra,
+                            "t");
+  };
+  auto c = parse("[cluster]\nenabled = true\nbroker = \"r\"\n");
+  EXPECT_TRUE(c.cluster.enabled);
+  EXPECT_EQ(c.cluster.prefix, "socket.io");
+  EXPECT_EQ(error_of([&] { sb::validate(c); }), "");
+  auto off = parse("");
+  EXPECT_FALSE(off.cluster.enabled);
+  EXPECT_EQ(error_of([&] { sb::validate(off); }), "");
+
+  auto bad = [&](const std::string& extra, const std::string& key) {
+    std::string err = error_of([&] { sb::validate(parse(extra)); });
+    if (err.empty()) err = error_of([&] { parse(extra); });
+    EXPECT_NE(err.find(key), std::string::npos) << extra << " -> " << err;
+  };
+  bad("[cluster]\nenabled = true\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"nope\"\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"m\"\n", "cluster.broker");
+  bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"a*\"\n", "cluster.prefix");
+  bad("[cluster]\nenabled = true\nbroker = \"r\"\nprefix = \"\"\n", "cluster.prefix");
+  bad("[cluster]\nenable = true\n", "\"cluster.enable\"");
+
+  auto env = parse("");
+  sb::apply_env_overrides(env, {{"SWITCHBOARD_CLUSTER_ENABLED", "true"},
+                                {"SWITCHBOARD_CLUSTER_BROKER", "r"},
+                                {"SWITCHBOARD_CLUSTER_PREFIX", "app"}});
+  EXPECT_TRUE(env.cluster.enabled);
+  EXPECT_EQ(env.cluster.prefix, "app");
+  auto back = sb::parse_config(sb::to_toml(env), "printed");
+  EXPECT_EQ(back.cluster.broker, "r");
+  EXPECT_EQ(back.cluster.prefix, "app");
+}

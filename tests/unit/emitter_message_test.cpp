@@ -84,6 +84,34 @@ TEST(EmitterBroadcast, RefusesBadInput) {
   EXPECT_EQ(decode_broadcast(deep, b), DecodeError::TooDeep);
 }
 
+// Found by tests/fuzz (corpus/emitter_message/array32_count_overflow): msgpuck's
+// mp_check() overflowed its int counter on a 32-bit array length and passed a
+// 5-byte message that the reader then read past the end of.
+TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
+  Broadcast b;
+  EXPECT_EQ(decode_broadcast(unhex("dddd7c863a"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("dd7fffffff"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("93dfffffffff"), b), DecodeError::NotMsgpack);  // map32
+  EXPECT_EQ(decode_broadcast(unhex("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
+}
+
+// Found by tests/fuzz (corpus/emitter_message/attachment_without_placeholder): a bin
+// outside "data" became an attachment that no placeholder refers to.
+TEST(EmitterBroadcast, RefusesAttachmentsOutsideTheData) {
+  Broadcast b;
+  // ["e", {type: 2, data: ["ev"], x: bin(1)}, nil]
+  EXPECT_EQ(decode_broadcast(unhex("93a16583a47479706502a46461746191a26576a178c40101c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)], data: ["ev"]}, nil]: the repeated key wins
+  EXPECT_EQ(decode_broadcast(
+                unhex("93a16583a47479706502a46461746192a26576c40101a46461746191a26576c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)]}, nil] is fine
+  ASSERT_EQ(decode_broadcast(unhex("93a16582a47479706502a46461746192a26576c40101c0"), b),
+            DecodeError::None);
+  EXPECT_EQ(b.attachments.size(), 1u);
+}
+
 TEST(EmitterChannels, NamesAndRooms) {
   EXPECT_EQ(broadcast_channel("socket.io", "/"), "socket.io#/#");
   EXPECT_EQ(broadcast_channel("socket.io", "/admin", "room1"), "socket.io#/admin#room1#");
@@ -115,4 +143,34 @@ TEST(EmitterRequests, JoinLeaveDisconnectServerSideEmit) {
   EXPECT_EQ(decode_request(R"({"type":0,"requestId":"x","uid":"a"})", r),
             DecodeError::UnknownRequest);
   EXPECT_EQ(decode_request(R"({"type":99})", r), DecodeError::UnknownRequest);
+}
+
+// What a cluster node publishes for socketsJoin / socketsLeave / disconnectSockets:
+// the Node Redis adapter's JSON, read back by decode_request.
+TEST(EmitterRequests, EncodesWhatDecodeReads) {
+  Request join;
+  join.type = RequestType::RemoteJoin;
+  join.uid = "node1";
+  join.rooms = {"a"};
+  join.except = {"b"};
+  join.target_rooms = {"c", "d"};
+  const std::string text = encode_request(join);
+  EXPECT_EQ(text,
+            R"({"uid":"node1","type":2,"opts":{"rooms":["a"],"except":["b"]},"rooms":["c","d"]})");
+  Request back;
+  ASSERT_EQ(decode_request(text, back), DecodeError::None);
+  EXPECT_EQ(back.type, RequestType::RemoteJoin);
+  EXPECT_EQ(back.uid, "node1");
+  EXPECT_EQ(back.rooms, join.rooms);
+  EXPECT_EQ(back.except, join.except);
+  EXPECT_EQ(back.target_rooms, join.target_rooms);
+
+  Request bye;
+  bye.type = RequestType::RemoteDisconnect;
+  bye.close = true;
+  EXPECT_EQ(encode_request(bye), R"({"type":4,"opts":{"rooms":[],"except":[]},"close":true})");
+  ASSERT_EQ(decode_request(encode_request(bye), back), DecodeError::None);
+  EXPECT_EQ(back.type, RequestType::RemoteDisconnect);
+  EXPECT_TRUE(back.close);
+  EXPECT_TRUE(back.uid.empty());
 }

@@ -65,6 +65,36 @@ EventHandler make_builtin_handler(const std::string& spec) {
       s.ack(e, json::array{true});
     };
   }
+  // socketsJoin / socketsLeave on every node: ["<room whose sockets>", "<room to join>"].
+  if (spec == "sockets_join" || spec == "sockets_leave") {
+    const bool join = spec == "sockets_join";
+    return [join](Socket& s, Event& e) {
+      auto room = room_arg(e, 0);
+      auto target = room_arg(e, 1);
+      if (target.rfind("user:", 0) == 0) {
+        s.ack(e, json::array{json::object{{"error", "forbidden room"}}});
+        return;
+      }
+      BroadcastOperator op(s.server(), s.nsp().name());
+      op.to(room);
+      if (join)
+        op.sockets_join({target});
+      else
+        op.sockets_leave({target});
+      s.ack(e, json::array{true});
+    };
+  }
+  // disconnectSockets on every node: ["<room>", close?].
+  if (spec == "disconnect_sockets") {
+    return [](Socket& s, Event& e) {
+      auto room = room_arg(e, 0);
+      const bool close = e.args.size() > 1 && e.args[1].is_bool() && e.args[1].as_bool();
+      BroadcastOperator op(s.server(), s.nsp().name());
+      op.to(room);
+      s.ack(e, json::array{true});  // first: the sender may be in the room
+      op.disconnect_sockets(close);
+    };
+  }
   if (spec == "server_ack") {
     return [](Socket& s, Event& e) {
       auto event = event_arg(e, 0);

@@ -53,6 +53,11 @@ void BroadcastOperator::emit(std::string_view event, boost::json::array args,
     b->is_volatile = volatile_flag_;
     return b;
   };
+  // Published before the offset below is added: each node records its own.
+  if (!local_flag_)
+    if (ClusterLink* cluster = server_->cluster())
+      cluster->publish(
+          ClusterEmit{nsp_, rooms_, except_, volatile_flag_, event, args, attachments});
   RecoveryStore* store = server_->recovery();
   if (!store || volatile_flag_) {
     auto b = make();
@@ -68,6 +73,21 @@ void BroadcastOperator::emit(std::string_view event, boost::json::array args,
     b->wires = encode_event(nsp_, event, args, attachments);
     return b;
   }));
+}
+
+void BroadcastOperator::sockets_join(std::vector<std::string> rooms) const {
+  server_->sockets_op(SocketsOp{SocketsOpKind::join, nsp_, rooms_, except_, std::move(rooms)},
+                      local_flag_);
+}
+
+void BroadcastOperator::sockets_leave(std::vector<std::string> rooms) const {
+  server_->sockets_op(SocketsOp{SocketsOpKind::leave, nsp_, rooms_, except_, std::move(rooms)},
+                      local_flag_);
+}
+
+void BroadcastOperator::disconnect_sockets(bool close) const {
+  server_->sockets_op(SocketsOp{SocketsOpKind::disconnect, nsp_, rooms_, except_, {}, close},
+                      local_flag_);
 }
 
 SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
@@ -201,6 +221,28 @@ void SioServer::for_each_socket(std::string nsp, std::vector<std::string> rooms,
         if (auto s = t.lock()) op->fn(*s);
     });
   }
+}
+
+void SioServer::sockets_op(SocketsOp op, bool local) {
+  if (!local)
+    if (ClusterLink* cluster = this->cluster()) cluster->publish(op);
+  SocketFn fn;
+  switch (op.kind) {
+    case SocketsOpKind::join:
+      fn = [targets = op.targets](Socket& s) {
+        for (auto& room : targets) s.join(room);
+      };
+      break;
+    case SocketsOpKind::leave:
+      fn = [targets = op.targets](Socket& s) {
+        for (auto& room : targets) s.leave(room);
+      };
+      break;
+    case SocketsOpKind::disconnect:
+      fn = [close = op.close](Socket& s) { s.disconnect(close); };
+      break;
+  }
+  for_each_socket(std::move(op.nsp), std::move(op.rooms), std::move(op.except), std::move(fn));
 }
 
 void SioServer::post(unsigned worker, std::function<void()> fn) {

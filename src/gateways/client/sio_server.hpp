@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "gateways/client/cluster_link.hpp"
 #include "gateways/client/namespace.hpp"
 #include "gateways/client/recovery_store.hpp"
 #include "gateways/client/sio_types.hpp"
@@ -55,9 +56,20 @@ class BroadcastOperator {
     volatile_flag_ = true;
     return *this;
   }
-  // Thread-safe: may be called from any thread.
+  // This node only: not published to the cluster (what came from it is local).
+  BroadcastOperator& local() {
+    local_flag_ = true;
+    return *this;
+  }
+  // Thread-safe: may be called from any thread. Delivered here and, unless
+  // local(), published once to the cluster.
   void emit(std::string_view event, boost::json::array args = {},
             std::vector<Bytes> attachments = {}) const;
+  // Socket.IO's socketsJoin / socketsLeave / disconnectSockets on the matching
+  // sockets of every node (of this one only when local()). Thread-safe.
+  void sockets_join(std::vector<std::string> rooms) const;
+  void sockets_leave(std::vector<std::string> rooms) const;
+  void disconnect_sockets(bool close = false) const;
 
  private:
   SioServer* server_;
@@ -65,6 +77,7 @@ class BroadcastOperator {
   std::vector<std::string> rooms_;
   std::vector<std::string> except_;
   bool volatile_flag_ = false;
+  bool local_flag_ = false;
 };
 
 // One encoded broadcast, shared by every worker that delivers it.
@@ -131,6 +144,13 @@ class SioServer {
   using SocketFn = std::function<void(Socket&)>;
   void for_each_socket(std::string nsp, std::vector<std::string> rooms,
                        std::vector<std::string> except, SocketFn fn);
+  // Applies a sockets operation here and, unless `local`, on every other node.
+  void sockets_op(SocketsOp op, bool local = false);
+  // The cluster (set by the inter-service gateway before start, cleared before
+  // it goes); null: a single node.
+  void set_cluster(ClusterLink* link) { cluster_.store(link, std::memory_order_release); }
+  ClusterLink* cluster() const { return cluster_.load(std::memory_order_acquire); }
+
   // Runs `fn` on worker `w`'s loop (answers to a socket from another thread).
   void post(unsigned worker, std::function<void()> fn);
 
@@ -168,6 +188,7 @@ class SioServer {
   std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;
   std::unique_ptr<SioWorkerCounters[]> counters_;
   InboxService* inbox_ = nullptr;
+  std::atomic<ClusterLink*> cluster_{nullptr};
 };
 
 }  // namespace sb::sio

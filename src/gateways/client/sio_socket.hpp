@@ -31,6 +31,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   const boost::json::value& auth() const { return auth_; }
   const eio::Handshake& handshake() const;
   const Namespace& nsp() const { return *nsp_; }
+  SioServer& server() const { return server_; }
   boost::json::object& data() { return data_; }
   bool connected() const { return client_ != nullptr; }
   unsigned worker_index() const;

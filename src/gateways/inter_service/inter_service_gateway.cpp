@@ -9,6 +9,7 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_socket.hpp"
+#include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/emitter_bridge.hpp"
 #include "gateways/inter_service/redis_broker.hpp"
 #include "gateways/intra_service/event_bus.hpp"
@@ -33,6 +34,9 @@ struct InterServiceGateway::Impl {
   intra::EventBus& bus;
   hub::RouteTable& routes;
   hub::LogLimiter log_limiter;
+  ClusterSpec cluster;
+  std::unique_ptr<ClusterPublisher> cluster_out;
+  std::unique_ptr<EmitterBridge> cluster_in;
   bool wired = false;
   bool started = false;
 
@@ -169,6 +173,26 @@ void InterServiceGateway::request(Broker& b, std::string_view topic, const json:
             });
 }
 
+void InterServiceGateway::set_cluster(ClusterSpec spec) {
+  auto& im = *impl_;
+  if (!spec.enabled) return;
+  Broker* b = find(spec.broker);
+  if (!b) throw std::invalid_argument("cluster.broker: no broker named \"" + spec.broker + "\"");
+  const std::string_view kind = b->kind();
+  if (kind != "redis" && kind != "nats")
+    throw std::invalid_argument("cluster.broker: \"" + spec.broker + "\" is a " +
+                                std::string(kind) + " broker; the cluster needs redis or nats");
+  const auto scheme = kind == "redis" ? ClusterScheme::redis : ClusterScheme::nats;
+  if (auto why = ClusterChannels::check_prefix(scheme, spec.prefix); !why.empty())
+    throw std::invalid_argument("cluster.prefix: " + why);
+  if (spec.uid.empty()) spec.uid = ClusterPublisher::random_uid();
+  im.cluster = std::move(spec);
+}
+
+std::string InterServiceGateway::cluster_uid() const {
+  return impl_->cluster.enabled ? impl_->cluster.uid : std::string();
+}
+
 void InterServiceGateway::wire() {
   auto& im = *impl_;
   if (im.wired) return;
@@ -177,9 +201,9 @@ void InterServiceGateway::wire() {
 
   // A message taken from a broker: decoded once, then `use(topic, data)`; a
   // Nest request gets `{"delivered": n}` back, so `send` completes.
-  auto take = [this](Broker* b, Codec codec,
-                     std::function<size_t(const std::string& topic, const json::value& data)> use) {
-    return [this, b, codec, use = std::move(use)](const Message& msg, Ack ack) {
+  auto take = [](Broker* b, Codec codec,
+                 std::function<size_t(const std::string& topic, const json::value& data)> use) {
+    return [b, codec, use = std::move(use)](const Message& msg, Ack ack) {
       Decoded d;
       // The broker logs (rate-limited) and counts what a handler refuses.
       if (auto err = decode_message(codec, b->kind(), msg, d)) return ack.bad(*err);
@@ -229,10 +253,25 @@ void InterServiceGateway::wire() {
                                }),
                           {});
     }
-    if (!e.spec.emitter_prefix.empty()) {
-      auto* redis = dynamic_cast<RedisBroker*>(e.broker.get());
-      e.emitter = std::make_unique<EmitterBridge>(*redis, e.spec.emitter_prefix, im.sio, im.bus);
-    }
+    // The cluster's bridge listens on the same channels: one bridge, or
+    // every message would be applied twice.
+    const bool cluster_covers = im.cluster.enabled && e.broker->name() == im.cluster.broker &&
+                                e.spec.emitter_prefix == im.cluster.prefix;
+    if (!e.spec.emitter_prefix.empty() && !cluster_covers)
+      e.emitter = std::make_unique<EmitterBridge>(
+          *e.broker, ClusterChannels(ClusterScheme::redis, e.spec.emitter_prefix), std::string(),
+          im.sio, im.bus);
+  }
+  if (im.cluster.enabled) {
+    Broker& b = *find(im.cluster.broker);
+    const ClusterScheme scheme =
+        std::string_view(b.kind()) == "redis" ? ClusterScheme::redis : ClusterScheme::nats;
+    ClusterChannels channels(scheme, im.cluster.prefix);
+    im.cluster_in = std::make_unique<EmitterBridge>(b, channels, im.cluster.uid, im.sio, im.bus);
+    im.cluster_out = std::make_unique<ClusterPublisher>(b, channels, im.cluster.uid);
+    im.sio.set_cluster(im.cluster_out.get());
+    spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),
+                 b.kind(), im.cluster.prefix);
   }
   // Client events: one handler per namespace and event.
   for (auto& [key, list] : client_routes) {
@@ -322,6 +361,8 @@ void InterServiceGateway::start() {
 
 void InterServiceGateway::stop() {
   auto& im = *impl_;
+  // No more publishes to a stopping broker (emits may still come from other threads).
+  if (im.cluster_out) im.sio.set_cluster(nullptr);
   if (!im.started) return;
   im.started = false;
   for (auto& e : im.entries) e.broker->stop();

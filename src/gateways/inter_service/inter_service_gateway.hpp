@@ -48,6 +48,14 @@ struct GatewayBrokerSpec {
   uint32_t request_timeout_ms = 5000;
 };
 
+// [cluster]: rooms span the nodes that share `broker` (redis or nats).
+struct ClusterSpec {
+  bool enabled = false;
+  std::string broker;                // a broker's name
+  std::string prefix = "socket.io";  // channel prefix (the Redis adapter's `key`)
+  std::string uid;                   // this node's id; empty: a random one
+};
+
 struct BrokerStatus {
   std::string name;
   std::string kind;
@@ -69,6 +77,14 @@ class InterServiceGateway {
 
   // The name routes use when they name no broker.
   static std::string default_broker_name(const std::vector<GatewayBrokerSpec>& specs);
+
+  // Joins the cluster at wire(): every broadcast and sockets operation of the
+  // Socket.IO server is published on the cluster broker, and those of the
+  // other nodes are applied here. Throws std::invalid_argument naming the key
+  // ("cluster.broker: ...").
+  void set_cluster(ClusterSpec spec);
+  // This node's cluster id; empty when the cluster is off.
+  std::string cluster_uid() const;
 
   // Subscribes what routes and `bus` lists need, registers the client-event
   // routes on their namespaces and the "broker" route sink. Before start().
