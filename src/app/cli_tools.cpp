@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <sstream>
