@@ -13,8 +13,9 @@ PKGS=(build-essential cmake pkg-config clang-format
   redis-server nats-server nodejs npm)
 # The benchmarks only (bench/run-all.sh draws its charts with gnuplot).
 [[ "${1:-}" == "--bench" ]] && PKGS+=(gnuplot-nox curl)
-# The tests drive the dashboard in Debian's Chromium.
-[[ "${1:-}" == "--test" ]] && PKGS+=(chromium)
+# The tests drive the dashboard in Debian's Chromium; the sanitizer build uses
+# clang, whose ASan/UBSan and libFuzzer runtimes come in libclang-rt-14-dev.
+[[ "${1:-}" == "--test" ]] && PKGS+=(chromium clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

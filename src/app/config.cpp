@@ -599,11 +599,27 @@ void validate(const Config& c) {
 
 namespace {
 
+// A TOML basic string. Control characters must be escaped there (found by
+// tests/fuzz: a "\n" in a value printed a config that did not parse).
 std::string q(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "\"";
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
   }
   return out + "\"";
 }
@@ -616,6 +632,14 @@ std::string list(const std::vector<std::string>& v, bool mask = false) {
 
 std::string secret(const std::string& s) {
   return q(s.empty() ? "" : "***");
+}
+
+// librdkafka properties that hold credentials (sasl.password,
+// sasl.oauthbearer.client.secret, ssl.key.pem, ...): masked when printed.
+bool secret_option(const std::string& key) {
+  for (const char* word : {"password", "secret", "key", "token", "pem", "credential"})
+    if (key.find(word) != std::string::npos) return true;
+  return false;
 }
 
 // redis://user:secret@host -> redis://user:***@host (each URL of a list).
@@ -711,7 +735,7 @@ std::string to_toml(const Config& c) {
     if (!b.options.empty()) {
       o << "[brokers.options]\n";
       for (auto& [k, v] : b.options)
-        o << q(k) << " = " << q(k.find("password") != std::string::npos ? "***" : v) << "\n";
+        o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
     }
   }
   const auto& in = c.inbox;

@@ -1,5 +1,7 @@
 #include "hub/topic_pattern.hpp"
 
+#include <optional>
+
 namespace sb::hub {
 
 namespace {
@@ -15,31 +17,40 @@ bool has_tail(std::string_view s) {
   return s.find('.') != std::string_view::npos;
 }
 
-// Matches segment lists; `p_done`/`n_done` say whether the list is exhausted
-// (an empty view alone cannot tell "no segments" from "one empty segment").
-bool match(std::string_view p, bool p_done, std::string_view n, bool n_done) {
-  for (;;) {
-    if (p_done) return n_done;
-    const std::string_view ps = head(p);
-    const bool p_last = !has_tail(p);
-    if (ps == "**") {
-      // Zero segments, or consume one name segment and try again.
-      if (match(tail(p), p_last, n, n_done)) return true;
-      if (n_done) return false;
-      const bool n_last = !has_tail(n);
-      n = tail(n);
-      n_done = n_last;
+// A position in a segment list. `done` tells "no segments left" from "one
+// empty segment left", which an empty view alone cannot.
+struct Cursor {
+  std::string_view rest;
+  bool done;
+  std::string_view segment() const { return head(rest); }
+  Cursor next() const { return has_tail(rest) ? Cursor{tail(rest), false} : Cursor{{}, true}; }
+};
+
+// Glob matching over segments ("**" as '*', "*" as '?'): on a mismatch, go back
+// to the last "**" and let it take one more segment. Earlier "**"s never need
+// revisiting, so this is O(pattern x name); plain recursion was exponential in
+// the number of "**" (found by tests/fuzz).
+bool match(Cursor p, Cursor n) {
+  std::optional<Cursor> star_p, star_n;  // after the last "**"; where it stopped taking
+  while (!n.done) {
+    if (!p.done && p.segment() == "**") {
+      p = p.next();
+      star_p = p;
+      star_n = n;
       continue;
     }
-    if (n_done) return false;
-    const std::string_view ns = head(n);
-    if (ps != "*" && ps != ns) return false;
-    const bool n_last = !has_tail(n);
-    p = tail(p);
-    p_done = p_last;
-    n = tail(n);
-    n_done = n_last;
+    if (!p.done && (p.segment() == "*" || p.segment() == n.segment())) {
+      p = p.next();
+      n = n.next();
+      continue;
+    }
+    if (!star_p) return false;
+    star_n = star_n->next();
+    n = *star_n;
+    p = *star_p;
   }
+  while (!p.done && p.segment() == "**") p = p.next();
+  return p.done;
 }
 
 }  // namespace
@@ -65,7 +76,7 @@ bool valid_pattern(std::string_view p) {
 }
 
 bool topic_matches(std::string_view pattern, std::string_view name) {
-  return match(pattern, pattern.empty(), name, name.empty());
+  return match(Cursor{pattern, pattern.empty()}, Cursor{name, name.empty()});
 }
 
 }  // namespace sb::hub

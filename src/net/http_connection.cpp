@@ -1,47 +1,17 @@
 #include "net/http_connection.hpp"
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
+#include "net/http_parser.hpp"
 #include "net/worker.hpp"
 
 namespace sb::net {
 
-namespace http = boost::beast::http;
 using boost::asio::ip::tcp;
 
-static bool contains_token(std::string_view value, std::string_view token) {
-  // Comma-separated, case-insensitive token list ("keep-alive, Upgrade").
-  while (!value.empty()) {
-    auto comma = value.find(',');
-    auto part = value.substr(0, comma);
-    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
-    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
-    if (part.size() == token.size()) {
-      bool eq = true;
-      for (size_t i = 0; i < part.size() && eq; ++i)
-        eq = std::tolower(static_cast<unsigned char>(part[i])) == token[i];
-      if (eq) return true;
-    }
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-static bool is_websocket_upgrade(const HttpRequest& req) {
-  return req.method == "GET" && contains_token(req.header("upgrade"), "websocket") &&
-         contains_token(req.header("connection"), "upgrade");
-}
-
-struct HttpConnection::Parser {
-  std::optional<http::request_parser<http::string_body>> p;
+struct HttpConnection::Parser : HttpRequestParser {
   void reset(const HttpLimits& limits) {
-    p.emplace();
-    p->header_limit(static_cast<uint32_t>(limits.max_header_bytes));
-    p->body_limit(limits.max_body_bytes);
-    p->eager(true);
+    HttpRequestParser::reset(limits.max_header_bytes, limits.max_body_bytes);
   }
 };
 
@@ -124,42 +94,22 @@ void HttpConnection::on_readable() {
 }
 
 void HttpConnection::process_input() {
-  auto& p = *parser_->p;
-  while (!inbuf_.empty() && !p.is_done()) {
-    boost::system::error_code ec;
-    size_t used = p.put(boost::asio::buffer(inbuf_.data(), inbuf_.size()), ec);
-    inbuf_.erase(0, used);
-    if (ec == http::error::need_more) break;
-    if (ec) {
-      if (ec == http::error::body_limit)
-        reply_error(413, "Payload Too Large");
-      else if (ec == http::error::header_limit)
-        reply_error(431, "Request Header Fields Too Large");
-      else
-        reply_error(400, "Bad Request");
-      return;
-    }
-    if (used == 0) break;
-  }
-  if (!p.is_done()) return;
-
-  auto msg = p.release();
   HttpRequest req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  if (!parse_target(req.target, req.path, req.query)) {
-    reply_error(400, "Bad Request");
-    return;
+  switch (parser_->feed(inbuf_, req)) {
+    case HttpRequestParser::Status::NeedMore:
+      return;
+    case HttpRequestParser::Status::BodyTooLarge:
+      reply_error(413, "Payload Too Large");
+      return;
+    case HttpRequestParser::Status::HeadersTooLarge:
+      reply_error(431, "Request Header Fields Too Large");
+      return;
+    case HttpRequestParser::Status::BadRequest:
+      reply_error(400, "Bad Request");
+      return;
+    case HttpRequestParser::Status::Done:
+      break;
   }
-  req.headers.reserve(8);
-  for (auto& f : msg) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    req.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
-  req.keep_alive = msg.keep_alive();
-  req.upgrade_websocket = is_websocket_upgrade(req);
-  req.body = std::move(msg.body());
   req.remote_address = remote_;
   keep_alive_ = req.keep_alive;
   state_ = State::Waiting;

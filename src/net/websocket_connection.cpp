@@ -10,7 +10,10 @@ namespace sb::net {
 using boost::asio::ip::tcp;
 
 WsConnection::WsConnection(Worker& worker, tcp::socket socket, const WsLimits& limits)
-    : worker_(worker), socket_(std::move(socket)), limits_(limits) {
+    : worker_(worker),
+      socket_(std::move(socket)),
+      limits_(limits),
+      assembler_(limits.max_message_bytes) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string();
@@ -103,70 +106,33 @@ bool WsConnection::consume(uint8_t* data, size_t size, size_t& used) {
     const size_t len = static_cast<size_t>(h.payload_length);
     ws::unmask(payload, len, h.mask, 0);
     used += h.header_length + len;
-    handle_frame(static_cast<uint8_t>(h.opcode), h.fin, payload, len);
+    handle_frame(h.opcode, h.fin, std::string_view(reinterpret_cast<const char*>(payload), len));
   }
   return state_ != State::Closed;
 }
 
-void WsConnection::handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t len) {
-  const auto op = static_cast<ws::Opcode>(opcode);
-  std::string_view data(reinterpret_cast<const char*>(payload), len);
-  switch (op) {
-    case ws::Opcode::Ping: {
+void WsConnection::handle_frame(ws::Opcode opcode, bool fin, std::string_view payload) {
+  using Kind = ws::MessageAssembler::Event::Kind;
+  const auto ev = assembler_.on_frame(opcode, fin, payload);
+  switch (ev.kind) {
+    case Kind::None:
+    case Kind::Pong:
+      return;
+    case Kind::Ping: {
       auto w = std::make_shared<Wire>();
-      ws::append_frame(w->bytes, ws::Opcode::Pong, data);
+      ws::append_frame(w->bytes, ws::Opcode::Pong, ev.data);
       send(std::move(w));
       return;
     }
-    case ws::Opcode::Pong:
+    case Kind::Close:
+      close(ev.code, {}, "transport close");
       return;
-    case ws::Opcode::Close: {
-      uint16_t code = ws::kCloseNormal;
-      if (len >= 2) code = static_cast<uint16_t>((payload[0] << 8) | payload[1]);
-      if (len == 1) code = ws::kCloseProtocolError;
-      close(code == ws::kCloseProtocolError ? code : ws::kCloseNormal, {}, "transport close");
+    case Kind::Error:
+      fail(ev.code, "parse error");
       return;
-    }
-    case ws::Opcode::Text:
-    case ws::Opcode::Binary:
-      if (in_message_) {
-        fail(ws::kCloseProtocolError, "parse error");
-        return;
-      }
-      if (fin) {
-        if (op == ws::Opcode::Text && !ws::valid_utf8(data)) {
-          fail(ws::kCloseInvalidData, "parse error");
-          return;
-        }
-        if (handler_) handler_->on_ws_message(op == ws::Opcode::Binary, data);
-        return;
-      }
-      in_message_ = true;
-      message_opcode_ = opcode;
-      message_.assign(data);
-      return;
-    case ws::Opcode::Continuation:
-      if (!in_message_) {
-        fail(ws::kCloseProtocolError, "parse error");
-        return;
-      }
-      if (message_.size() + len > limits_.max_message_bytes) {
-        fail(ws::kCloseTooBig, "parse error");
-        return;
-      }
-      message_.append(data);
-      if (!fin) return;
-      in_message_ = false;
-      {
-        std::string msg;
-        msg.swap(message_);
-        const bool binary = message_opcode_ == static_cast<uint8_t>(ws::Opcode::Binary);
-        if (!binary && !ws::valid_utf8(msg)) {
-          fail(ws::kCloseInvalidData, "parse error");
-          return;
-        }
-        if (handler_) handler_->on_ws_message(binary, msg);
-      }
+    case Kind::Message:
+      if (handler_) handler_->on_ws_message(ev.binary, ev.data);
+      assembler_.release();
       return;
   }
 }

@@ -10,6 +10,7 @@
 
 #include "net/wire.hpp"
 #include "net/worker.hpp"
+#include "protocol/websocket_frame.hpp"
 
 namespace sb::net {
 
@@ -28,7 +29,7 @@ struct WsLimits {
   uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // queued and unsent; beyond it: disconnect
 };
 
-class WsConnection : public std::enable_shared_from_this<WsConnection>, public Flushable {
+class WsConnection final : public std::enable_shared_from_this<WsConnection>, public Flushable {
  public:
   WsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const WsLimits& limits);
   ~WsConnection();
@@ -64,7 +65,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>, public F
   void wait_readable();
   void on_readable();
   bool consume(uint8_t* data, size_t size, size_t& used);
-  void handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t len);
+  void handle_frame(ws::Opcode opcode, bool fin, std::string_view payload);
   void fail(uint16_t code, const char* reason);
   void notify_closed(const char* reason);
   void schedule_flush();
@@ -77,10 +78,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>, public F
   boost::asio::ip::tcp::socket socket_;
   WsLimits limits_;
   WsHandler* handler_ = nullptr;
-  std::string partial_;  // incomplete frame bytes
-  std::string message_;  // fragments of a message in progress
-  uint8_t message_opcode_ = 0;
-  bool in_message_ = false;
+  std::string partial_;             // incomplete frame bytes
+  ws::MessageAssembler assembler_;  // fragmentation state
   std::vector<WirePtr> queue_;
   std::vector<WirePtr> inflight_;
   std::vector<boost::asio::const_buffer> gather_;

@@ -2,7 +2,6 @@
 
 #include <msgpuck.h>
 
-#include <boost/json/parse.hpp>
 #include <cstring>
 #include <ctime>
 
@@ -179,6 +178,28 @@ struct Reader {
   }
 };
 
+// mp_check() counts the values still to read in an int: a 32-bit array or map
+// length overflows it and lets a truncated message through (the reader then runs
+// off the end). Same walk with a 64-bit count; a container may not announce more
+// values than bytes are left, and 0xc1 (never used) is refused.
+bool valid_msgpack(const char* p, const char* end) {
+  uint64_t pending = 1;
+  while (pending > 0) {
+    if (p >= end || static_cast<unsigned char>(*p) == 0xc1) return false;
+    const auto type = mp_typeof(*p);
+    if (type == MP_ARRAY || type == MP_MAP) {
+      if ((type == MP_ARRAY ? mp_check_array(p, end) : mp_check_map(p, end)) > 0) return false;
+      const uint64_t n = type == MP_ARRAY ? mp_decode_array(&p) : uint64_t{mp_decode_map(&p)} * 2;
+      if (n > static_cast<uint64_t>(end - p)) return false;
+      pending += n;
+    } else if (mp_check(&p, end) != 0) {  // one scalar: no count involved
+      return false;
+    }
+    --pending;
+  }
+  return p == end;
+}
+
 bool strings(const json::value* v, std::vector<std::string>& out) {
   out.clear();
   if (!v || v->is_null()) return true;
@@ -207,8 +228,7 @@ DecodeError decode_broadcast(std::string_view bytes, Broadcast& out, const Limit
   if (bytes.empty()) return DecodeError::NotMsgpack;
   const char* p = bytes.data();
   const char* end = p + bytes.size();
-  const char* check = p;
-  if (mp_check(&check, end) != 0 || check != end) return DecodeError::NotMsgpack;
+  if (!valid_msgpack(p, end)) return DecodeError::NotMsgpack;
   if (mp_typeof(*p) != MP_ARRAY || mp_decode_array(&p) < 3) return DecodeError::BadShape;
 
   Broadcast b;
@@ -227,6 +247,11 @@ DecodeError decode_broadcast(std::string_view bytes, Broadcast& out, const Limit
   if (type->to_number<double>() != 2) return DecodeError::NotAnEvent;
   auto* data = po.if_contains("data");
   if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_string())
+    return DecodeError::BadShape;
+  // Every attachment must be one placeholder of `data`: a `bin` elsewhere in the
+  // packet, or in a "data" that a repeated key replaced, would be sent to clients
+  // as an attachment no placeholder refers to.
+  if (!sio::placeholders_valid(*data, static_cast<uint32_t>(b.attachments.size())))
     return DecodeError::BadShape;
   b.data = std::move(data->as_array());
   if (auto* nsp = po.if_contains("nsp"); nsp && nsp->is_string()) {
@@ -394,9 +419,8 @@ DecodeError decode_request(std::string_view bytes, Request& out, size_t max_byte
   if (bytes.size() > max_bytes) return DecodeError::TooLarge;
   if (bytes.empty() || bytes[0] != '{')
     return DecodeError::UnknownRequest;  // msgpack: adapter peers
-  boost::system::error_code ec;
-  json::value v = json::parse(bytes, ec);
-  if (ec || !v.is_object()) return DecodeError::BadJson;
+  json::value v;
+  if (!sio::parse_json(bytes, 32, v) || !v.is_object()) return DecodeError::BadJson;
   auto& o = v.as_object();
   if (o.contains("requestId")) return DecodeError::UnknownRequest;
   auto* type = o.if_contains("type");

@@ -3,7 +3,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <vector>
 
@@ -12,6 +11,8 @@
 namespace sb::nest {
 
 namespace json = boost::json;
+
+constexpr size_t kMaxDepth = 32;  // as boost::json::parse
 
 const char* to_string(DecodeError e) {
   switch (e) {
@@ -79,13 +80,13 @@ DecodeError decode_inbound(std::string_view payload, std::string_view channel, I
                            size_t max_bytes) {
   if (payload.size() > max_bytes) return DecodeError::TooLarge;
   Inbound in;
-  boost::system::error_code ec;
-  json::value v = json::parse(payload, ec);
-  const json::object* o = (!ec && v.is_object()) ? &v.as_object() : nullptr;
+  json::value v;
+  const bool parsed = sio::parse_json(payload, kMaxDepth, v);
+  const json::object* o = (parsed && v.is_object()) ? &v.as_object() : nullptr;
   if (!o || (!o->contains("pattern") && !o->contains("data"))) {
     in.external = true;
     in.pattern = std::string(channel);
-    in.data = ec ? json::value(json::string(payload)) : std::move(v);
+    in.data = parsed ? std::move(v) : json::value(json::string(payload));
     out = std::move(in);
     return DecodeError::None;
   }
@@ -151,9 +152,8 @@ std::string encode_error(std::string_view id, const json::value& err) {
 }
 
 bool decode_response(std::string_view payload, Response& out) {
-  boost::system::error_code ec;
-  json::value v = json::parse(payload, ec);
-  if (ec || !v.is_object()) return false;
+  json::value v;
+  if (!sio::parse_json(payload, kMaxDepth, v) || !v.is_object()) return false;
   auto& o = v.as_object();
   Response r;
   auto* id = o.if_contains("id");

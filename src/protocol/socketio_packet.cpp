@@ -207,19 +207,6 @@ struct PreciseHandler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-// One complete JSON text; trailing non-whitespace is an error.
-bool parse_json(std::string_view text, size_t max_depth, json::value& out) {
-  json::parse_options opts;
-  opts.max_depth = max_depth;
-  json::basic_parser<PreciseHandler> parser(opts);
-  parser.handler().st.reset();
-  json::error_code ec;
-  const size_t n = parser.write_some(false, text.data(), text.size(), ec);
-  if (ec || n != text.size() || !parser.done()) return false;
-  out = parser.handler().st.release();
-  return true;
-}
-
 void append_type_prefix(std::string& out, PacketType type, std::string_view nsp,
                         std::optional<uint64_t> id, uint32_t attachments) {
   out += static_cast<char>('0' + static_cast<uint8_t>(type));
@@ -291,6 +278,18 @@ bool payload_valid(PacketType type, const json::value& data, bool has_data,
 }
 
 }  // namespace
+
+bool parse_json(std::string_view text, size_t max_depth, json::value& out) {
+  json::parse_options opts;
+  opts.max_depth = max_depth;
+  json::basic_parser<PreciseHandler> parser(opts);
+  parser.handler().st.reset();
+  json::error_code ec;
+  const size_t n = parser.write_some(false, text.data(), text.size(), ec);
+  if (ec || n != text.size() || !parser.done()) return false;
+  out = parser.handler().st.release();
+  return true;
+}
 
 const char* to_string(DecodeError e) {
   switch (e) {

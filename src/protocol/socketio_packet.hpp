@@ -66,6 +66,12 @@ bool placeholders_valid(const boost::json::value& v, uint32_t expected);
 
 bool is_reserved_event(std::string_view name);
 
+// One complete JSON text (trailing non-whitespace is an error), at most `max_depth` deep,
+// with doubles correctly rounded: Boost.JSON 1.81's own conversion is off by an ulp or
+// more for some 17-digit numbers, so forwarded numbers would drift. Every codec that
+// re-encodes JSON it received parses with this.
+bool parse_json(std::string_view text, size_t max_depth, boost::json::value& out);
+
 // Compact JSON serialization, integers as integers and doubles the way JS prints
 // them where it matters (1.5 not 1.5e0).
 std::string to_json(const boost::json::value& v);

@@ -166,4 +166,62 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+MessageAssembler::Event MessageAssembler::on_frame(Opcode opcode, bool fin,
+                                                   std::string_view payload) {
+  using Kind = Event::Kind;
+  release();
+  Event ev;
+  auto error = [&](uint16_t code) {
+    ev.kind = Kind::Error;
+    ev.code = code;
+    return ev;
+  };
+  switch (opcode) {
+    case Opcode::Ping:
+    case Opcode::Pong:
+      ev.kind = opcode == Opcode::Ping ? Kind::Ping : Kind::Pong;
+      ev.data = payload;
+      return ev;
+    case Opcode::Close: {
+      // We answer 1000 to any close but a malformed one (a 1-byte payload) or 1002.
+      uint16_t code = kCloseNormal;
+      if (payload.size() >= 2)
+        code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
+                                     static_cast<uint8_t>(payload[1]));
+      if (payload.size() == 1) code = kCloseProtocolError;
+      ev.kind = Kind::Close;
+      ev.code = code == kCloseProtocolError ? code : kCloseNormal;
+      return ev;
+    }
+    case Opcode::Text:
+    case Opcode::Binary:
+      if (in_message_) return error(kCloseProtocolError);  // a new message inside another
+      if (fin) {
+        if (opcode == Opcode::Text && !valid_utf8(payload)) return error(kCloseInvalidData);
+        ev.kind = Kind::Message;
+        ev.binary = opcode == Opcode::Binary;
+        ev.data = payload;
+        return ev;
+      }
+      in_message_ = true;
+      message_opcode_ = opcode;
+      message_.assign(payload);
+      return ev;
+    case Opcode::Continuation:
+      if (!in_message_) return error(kCloseProtocolError);
+      if (message_.size() + payload.size() > max_message_bytes_) return error(kCloseTooBig);
+      message_.append(payload);
+      if (!fin) return ev;
+      in_message_ = false;
+      done_.swap(message_);
+      message_.clear();
+      ev.binary = message_opcode_ == Opcode::Binary;
+      if (!ev.binary && !valid_utf8(done_)) return error(kCloseInvalidData);
+      ev.kind = Kind::Message;
+      ev.data = done_;
+      return ev;
+  }
+  return error(kCloseProtocolError);
+}
+
 }  // namespace sb::ws

@@ -68,4 +68,29 @@ std::string accept_key(std::string_view client_key);
 // UTF-8 validation for text frames (1007 on failure).
 bool valid_utf8(std::string_view s);
 
+// What the frames of one connection mean, in order: data frames joined into
+// messages (fragmentation state), control frames passed through, protocol
+// errors as the close code to send. Payloads come in already unmasked.
+class MessageAssembler {
+ public:
+  struct Event {
+    enum class Kind : uint8_t { None, Message, Ping, Pong, Close, Error } kind = Kind::None;
+    bool binary = false;    // Message
+    std::string_view data;  // Message, Ping, Pong: valid until the next on_frame or release
+    uint16_t code = 0;      // Close: the code to answer with; Error: the code to close with
+  };
+
+  explicit MessageAssembler(uint64_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
+  Event on_frame(Opcode opcode, bool fin, std::string_view payload);
+  // Frees the last reassembled message (an idle connection keeps no buffer).
+  void release() { std::string().swap(done_); }
+
+ private:
+  uint64_t max_message_bytes_;
+  std::string message_;  // fragments of a message in progress
+  std::string done_;     // the last reassembled message, what Event::data points to
+  Opcode message_opcode_ = Opcode::Text;
+  bool in_message_ = false;
+};
+
 }  // namespace sb::ws

@@ -67,6 +67,9 @@ describe("dashboard page", () => {
     await page.waitForFunction(() => document.getElementById("status").textContent === "live");
     await page.waitForFunction(() => /^\d+$/.test(document.getElementById("conn-total").textContent));
     const base = Number(await page.textContent("#conn-total"));
+    // The broker panel: the built-in in-memory broker, up.
+    await page.waitForFunction(() => document.getElementById("brokers").textContent.includes("memory"));
+    assert.match(await page.textContent("#brokers"), /^memory memory: up in \d+ · out \d+ · refused 0$/);
     assert.ok(base >= 2, "the page's own two SSE connections count");
 
     for (let i = 0; i < 3; i++) clients.push(await connect(server.url, { transports: ["websocket"] }));

@@ -114,4 +114,17 @@ TEST(Config, PrintedConfigMasksSecretsAndParsesBack) {
   EXPECT_EQ(back.socketio.namespaces[0].events[0].handler, "ack");
 }
 
+// Found by tests/fuzz (corpus/config/control_chars_printed): control characters in
+// a value were printed raw, and the printed config did not parse back.
+TEST(Config, PrintedConfigEscapesControlCharacters) {
+  sb::Config c;
+  c.socketio.path = "/a\nb\tc\x01\x7f\"\\/";
+  c.log.format = "x\ry";
+  const std::string text = sb::to_toml(c);
+  auto back = sb::parse_config(text, "printed");
+  EXPECT_EQ(back.socketio.path, c.socketio.path);
+  EXPECT_EQ(back.log.format, c.log.format);
+  EXPECT_EQ(sb::to_toml(back), text);
+}
+
 }  // namespace

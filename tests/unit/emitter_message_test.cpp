@@ -84,6 +84,34 @@ TEST(EmitterBroadcast, RefusesBadInput) {
   EXPECT_EQ(decode_broadcast(deep, b), DecodeError::TooDeep);
 }
 
+// Found by tests/fuzz (corpus/emitter_message/array32_count_overflow): msgpuck's
+// mp_check() overflowed its int counter on a 32-bit array length and passed a
+// 5-byte message that the reader then read past the end of.
+TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
+  Broadcast b;
+  EXPECT_EQ(decode_broadcast(unhex("dddd7c863a"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("dd7fffffff"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(unhex("93dfffffffff"), b), DecodeError::NotMsgpack);  // map32
+  EXPECT_EQ(decode_broadcast(unhex("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
+}
+
+// Found by tests/fuzz (corpus/emitter_message/attachment_without_placeholder): a bin
+// outside "data" became an attachment that no placeholder refers to.
+TEST(EmitterBroadcast, RefusesAttachmentsOutsideTheData) {
+  Broadcast b;
+  // ["e", {type: 2, data: ["ev"], x: bin(1)}, nil]
+  EXPECT_EQ(decode_broadcast(unhex("93a16583a47479706502a46461746191a26576a178c40101c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)], data: ["ev"]}, nil]: the repeated key wins
+  EXPECT_EQ(decode_broadcast(
+                unhex("93a16583a47479706502a46461746192a26576c40101a46461746191a26576c0"), b),
+            DecodeError::BadShape);
+  // ["e", {type: 2, data: ["ev", bin(1)]}, nil] is fine
+  ASSERT_EQ(decode_broadcast(unhex("93a16582a47479706502a46461746192a26576c40101c0"), b),
+            DecodeError::None);
+  EXPECT_EQ(b.attachments.size(), 1u);
+}
+
 TEST(EmitterChannels, NamesAndRooms) {
   EXPECT_EQ(broadcast_channel("socket.io", "/"), "socket.io#/#");
   EXPECT_EQ(broadcast_channel("socket.io", "/admin", "room1"), "socket.io#/admin#room1#");

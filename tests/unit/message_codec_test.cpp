@@ -92,3 +92,17 @@ TEST(BrokerUrl, ParsesRedisUrls) {
   EXPECT_THROW(parse_redis_url("redis://host:99999"), std::invalid_argument);
   EXPECT_THROW(parse_redis_url("redis://:1"), std::invalid_argument);
 }
+
+// Numbers pass through every codec unchanged (boost::json::parse rounds some
+// 17-digit doubles wrongly; tests/fuzz corpus/message_codec/long_number).
+TEST(MessageCodec, KeepsNumbersExact) {
+  const double x = 238.20188140736326;
+  for (Codec codec : {Codec::nest, Codec::json}) {
+    for (const char* kind : {"redis", "kafka"}) {
+      Message m{.topic = "t", .payload = "[238.20188140736326]"};
+      Decoded d;
+      ASSERT_FALSE(decode_message(codec, kind, m, d));
+      EXPECT_EQ(d.data.as_array()[0].as_double(), x) << codec_name(codec) << " " << kind;
+    }
+  }
+}

@@ -69,7 +69,12 @@ function onMetrics(m) {
     .map((s) => `<tr><td>${esc(s.name)}</td><td class="muted">${s.access}</td><td class="num">${int(s.subscribers)}</td><td class="num">${int(s.last_seq)}</td></tr>`)
     .join("");
   $("brokers").innerHTML = m.brokers.length
-    ? m.brokers.map((b) => `<div>${esc(b.name)}: <b>${esc(b.status)}</b></div>`).join("")
+    ? m.brokers
+        .map((b) => `<div>${esc(b.name)} <span class="muted">${esc(b.kind)}</span>: ` +
+          `<b class="${b.state === "up" ? "ok" : "bad"}">${esc(b.state)}</b>` +
+          (b.state !== "up" && b.last_error ? ` <span class="muted">${esc(b.last_error)}</span>` : "") +
+          ` <span class="muted">in ${b.received} · out ${b.published} · refused ${b.refused}</span></div>`)
+        .join("")
     : "no brokers configured";
 }
 

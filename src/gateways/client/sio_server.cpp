@@ -155,6 +155,31 @@ void SioServer::broadcast(std::shared_ptr<const Broadcast> b) {
   }
 }
 
+// Calls `fn` once for each socket of the shard in any of `rooms` (every socket
+// when empty) and in none of `except`. The excluded sockets are stamped first
+// so the loops skip them; a room named like a socket id targets that socket.
+template <class Fn>
+static void visit_targets(NamespaceShard& sh, const std::vector<std::string>& rooms,
+                          const std::vector<std::string>& except, Fn&& fn) {
+  const uint64_t seq = ++sh.mark_seq;
+  auto for_room = [&](const std::string& room, auto&& f) {
+    if (auto it = sh.rooms.find(room); it != sh.rooms.end())
+      for (Socket* s : it->second) f(s);
+    if (auto it = sh.sockets.find(room); it != sh.sockets.end()) f(it->second);
+  };
+  for (auto& room : except) for_room(room, [&](Socket* s) { s->mark = seq; });
+  auto visit = [&](Socket* s) {
+    if (s->mark == seq) return;
+    s->mark = seq;
+    fn(s);
+  };
+  if (rooms.empty()) {
+    for (auto& [id, s] : sh.sockets) visit(s);
+  } else {
+    for (auto& room : rooms) for_room(room, visit);
+  }
+}
+
 void SioServer::for_each_socket(std::string nsp, std::vector<std::string> rooms,
                                 std::vector<std::string> except, SocketFn fn) {
   struct Op {
@@ -168,25 +193,10 @@ void SioServer::for_each_socket(std::string nsp, std::vector<std::string> rooms,
     w->post([this, w, op] {
       auto sit = shards_[w->index()].find(op->nsp);
       if (sit == shards_[w->index()].end()) return;
-      NamespaceShard& sh = sit->second;
-      const uint64_t seq = ++sh.mark_seq;
-      auto for_room = [&](const std::string& room, auto&& f) {
-        if (auto it = sh.rooms.find(room); it != sh.rooms.end())
-          for (Socket* s : it->second) f(s);
-        if (auto it = sh.sockets.find(room); it != sh.sockets.end()) f(it->second);
-      };
-      for (auto& room : op->except) for_room(room, [&](Socket* s) { s->mark = seq; });
       // Collected first: `fn` may join, leave or disconnect, changing the sets.
       std::vector<std::weak_ptr<Socket>> targets;
-      auto pick = [&](Socket* s) {
-        if (s->mark == seq) return;
-        s->mark = seq;
-        targets.push_back(s->weak_from_this());
-      };
-      if (op->rooms.empty())
-        for (auto& [id, s] : sh.sockets) pick(s);
-      else
-        for (auto& room : op->rooms) for_room(room, pick);
+      visit_targets(sit->second, op->rooms, op->except,
+                    [&](Socket* s) { targets.push_back(s->weak_from_this()); });
       for (auto& t : targets)
         if (auto s = t.lock()) op->fn(*s);
     });
@@ -200,27 +210,10 @@ void SioServer::post(unsigned worker, std::function<void()> fn) {
 void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
   auto sit = shards_[worker].find(b.nsp);
   if (sit == shards_[worker].end()) return;
-  NamespaceShard& sh = sit->second;
-  const uint64_t seq = ++sh.mark_seq;
-  // Stamp the excluded sockets first, so the delivery loops skip them; a room
-  // named like a socket id targets that socket.
-  auto for_room = [&](const std::string& room, auto&& fn) {
-    if (auto it = sh.rooms.find(room); it != sh.rooms.end())
-      for (Socket* s : it->second) fn(s);
-    if (auto it = sh.sockets.find(room); it != sh.sockets.end()) fn(it->second);
-  };
-  for (auto& room : b.except) for_room(room, [&](Socket* s) { s->mark = seq; });
-  auto deliver = [&](Socket* s) {
-    if (s->mark == seq) return;
-    s->mark = seq;
+  visit_targets(sit->second, b.rooms, b.except, [&](Socket* s) {
     if (b.seq && b.seq <= s->skip_upto) return;  // already replayed by its recovery
     s->send_wires(b.wires, b.is_volatile);
-  };
-  if (b.rooms.empty()) {
-    for (auto& [id, s] : sh.sockets) deliver(s);
-  } else {
-    for (auto& room : b.rooms) for_room(room, deliver);
-  }
+  });
 }
 
 }  // namespace sb::sio

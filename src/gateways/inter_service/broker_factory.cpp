@@ -3,6 +3,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "gateways/inter_service/kafka_broker.hpp"
 #include "gateways/inter_service/memory_broker.hpp"
 #include "gateways/inter_service/nats_broker.hpp"
 #include "gateways/inter_service/redis_broker.hpp"
@@ -124,7 +125,23 @@ std::unique_ptr<Broker> make_broker(const BrokerSpec& spec, net::Worker& worker)
     o.limits = limits;
     return std::make_unique<NatsBroker>(spec.name, worker, std::move(o));
   }
-  if (spec.kind == "kafka") bad("kind: kafka brokers are not available in this build yet");
+  if (spec.kind == "kafka") {
+    KafkaBrokerOptions o;
+    const auto servers = split(spec.url, ',');
+    if (servers.empty()) bad("url: a Kafka broker needs bootstrap servers (host:port[,host:port])");
+    o.brokers.clear();
+    for (const auto& s : servers) {
+      if (s.find("://") != std::string::npos)
+        bad("url: Kafka bootstrap servers are host:port (no scheme), got \"" + s + "\"");
+      o.brokers += (o.brokers.empty() ? "" : ",") + s;
+    }
+    if (!spec.group_id.empty()) o.group_id = spec.group_id;
+    o.client_id = "switchboard-" + spec.name;
+    o.properties = spec.options;
+    o.max_queued_publishes = spec.max_queued_publishes;
+    o.limits = limits;
+    return std::make_unique<KafkaBroker>(spec.name, worker, std::move(o));
+  }
   bad("kind: expected memory, redis, nats or kafka, got \"" + spec.kind + "\"");
 }
 

@@ -177,9 +177,9 @@ void InterServiceGateway::wire() {
 
   // A message taken from a broker: decoded once, then `use(topic, data)`; a
   // Nest request gets `{"delivered": n}` back, so `send` completes.
-  auto take = [this](Broker* b, Codec codec,
-                     std::function<size_t(const std::string& topic, const json::value& data)> use) {
-    return [this, b, codec, use = std::move(use)](const Message& msg, Ack ack) {
+  auto take = [](Broker* b, Codec codec,
+                 std::function<size_t(const std::string& topic, const json::value& data)> use) {
+    return [b, codec, use = std::move(use)](const Message& msg, Ack ack) {
       Decoded d;
       // The broker logs (rate-limited) and counts what a handler refuses.
       if (auto err = decode_message(codec, b->kind(), msg, d)) return ack.bad(*err);

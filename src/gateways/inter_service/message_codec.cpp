@@ -1,9 +1,9 @@
 #include "gateways/inter_service/message_codec.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "protocol/nest_packet.hpp"
+#include "protocol/socketio_packet.hpp"
 
 namespace sb::inter_service {
 
@@ -21,16 +21,19 @@ const char* codec_name(Codec c) {
 
 namespace {
 
+constexpr size_t kMaxDepth = 32;  // as boost::json::parse
+
 bool is_kafka(std::string_view kind) {
   return kind == "kafka";
 }
 
 // JSON when it parses, else the text as a JSON string (Nest's deserializers
 // do the same with payloads that are not JSON).
+// Parsed with sio::parse_json: boost::json::parse's doubles can be off by an ulp,
+// and a forwarded number would change on the way.
 json::value parse_or_string(std::string_view payload) {
-  boost::system::error_code ec;
-  json::value v = json::parse(payload, ec);
-  if (!ec) return v;
+  json::value v;
+  if (sio::parse_json(payload, kMaxDepth, v)) return v;
   return json::string(payload);
 }
 
@@ -38,9 +41,8 @@ json::value parse_or_string(std::string_view payload) {
 // leaves anything else a string.
 json::value kafka_value(std::string_view payload) {
   if (!payload.empty() && (payload.front() == '{' || payload.front() == '[')) {
-    boost::system::error_code ec;
-    json::value v = json::parse(payload, ec);
-    if (!ec) return v;
+    json::value v;
+    if (sio::parse_json(payload, kMaxDepth, v)) return v;
   }
   return json::string(payload);
 }

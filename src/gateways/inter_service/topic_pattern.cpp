@@ -129,7 +129,7 @@ std::string to_kafka_regex(std::string_view pattern) {
     if (t == "*") {
       out += "[^.]+";
     } else if (t == ">") {
-      out += ".+";
+      out += "[^.]+(\\.[^.]+)*";  // one or more non-empty tokens, as matches() says
     } else {
       for (char c : t) {
         if (std::string_view(".[]{}()\\*+?^$|").find(c) != std::string_view::npos) out += '\\';

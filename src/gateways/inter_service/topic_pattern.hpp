@@ -6,7 +6,7 @@
 //   pattern      Redis (PSUBSCRIBE glob)   Kafka (subscription regex)
 //   a.b.c        a.b.c (SUBSCRIBE)         a.b.c (topic name)
 //   a.*.c        a.*.c                     ^a\.[^.]+\.c$
-//   a.>          a.*                       ^a\..+$
+//   a.>          a.*                       ^a\.[^.]+(\.[^.]+)*$
 //
 // A Redis glob `*` also matches dots, so the glob is a superset: the Redis
 // broker filters what arrives with matches(). Literal characters special to
