@@ -1,4 +1,5 @@
 #include "app/cli.hpp"
+#include "app/version.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -8,7 +9,12 @@ namespace sb {
 
 bool parse_cli(int argc, char** argv, CliOptions& out, int& exit_code) {
   CLI::App app{"switchboard: a real-time gateway (Socket.IO, SSE, brokers)"};
-  app.set_version_flag("--version", "switchboard 0.1.0");
+  app.set_version_flag("--version", std::string("switchboard ") + kVersion);
+  app.footer(
+      "Client commands (switchboard <command> --help):\n"
+      "  emit   emit an event to a room or user over the HTTP API\n"
+      "  api    call any /api endpoint: switchboard api GET /api/presence\n"
+      "  token  mint a development JWT: switchboard token --user 42 --secret S");
   app.add_option("-c,--config", out.config_path, "TOML config file");
   uint16_t port = 0;
   unsigned workers = 0;

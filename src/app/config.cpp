@@ -769,8 +769,7 @@ std::string to_toml(const Config& c) {
     if (!b.group_id.empty()) o << "group_id = " << q(b.group_id) << "\n";
     if (!b.options.empty()) {
       o << "[brokers.options]\n";
-      for (auto& [k, v] : b.options)
-        o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
+      for (auto& [k, v] : b.options) o << q(k) << " = " << q(secret_option(k) ? "***" : v) << "\n";
     }
   }
   o << "\n[cluster]\nenabled = " << (c.cluster.enabled ? "true" : "false")

@@ -10,11 +10,10 @@
 #include <sstream>
 #include <thread>
 
-#include "api/bus_emit_endpoint.hpp"
+#include "api/api_router.hpp"
 #include "api/emit_endpoint.hpp"
-#include "api/inbox_endpoint.hpp"
-#include "api/sse_publish_endpoint.hpp"
 #include "app/route_sinks.hpp"
+#include "app/version.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "gateways/client/builtin_handlers.hpp"
 #include "gateways/client/echo_app.hpp"
@@ -50,6 +49,7 @@ struct GatewayModule::Impl {
   std::unique_ptr<hub::RouteTable> routes;
   std::unique_ptr<intra::MetricsCollector> metrics;
   std::unique_ptr<inter_service::InterServiceGateway> inter;
+  std::unique_ptr<api::ApiRouter> api;
   net::HttpLimits http_limits;
   uint16_t bound_port = 0;
   std::mutex mu;
@@ -335,6 +335,17 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   }
   im.build_intra_service();
   im.build_inter_service();
+  api::ApiContext ac;
+  ac.keys = c.api.keys;
+  ac.sio = im.sio.get();
+  ac.sse = im.sse.get();
+  ac.bus = im.bus.get();
+  ac.inbox = im.inbox.get();
+  ac.presence = api::make_local_presence(*im.sio, n);
+  ac.node.id = api::default_node_id();
+  ac.node.version = kVersion;
+  ac.node.workers = n;
+  im.api = std::make_unique<api::ApiRouter>(std::move(ac));
   im.http_limits.max_header_bytes = c.server.max_header_bytes;
   // Room for a full Engine.IO payload plus HTTP API bodies of the same size; the
   // endpoints apply their own, exact limits.
@@ -436,21 +447,8 @@ void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn
       return conn->respond(net::api_error(404, "dashboard_disabled", "dashboard.enabled is false"));
     return conn->respond(intra::serve_dashboard(req, dashboard_authorized(req)));
   }
-  if (req.path.rfind("/api/", 0) == 0) {
-    if (config.api.keys.empty())
-      return conn->respond(net::api_error(404, "api_disabled", "no API keys are configured"));
-    if (!api::api_key_valid(req, config.api.keys))
-      return conn->respond(net::api_error(401, "unauthorized", "missing or invalid API key"));
-    auto respond = [conn](net::HttpResponse r) { conn->respond(std::move(r)); };
-    if (req.path == "/api/emit") return api::handle_emit(req, *sio, respond);
-    if (req.path.rfind("/api/inbox/", 0) == 0)
-      return api::handle_inbox(req, std::string_view(req.path).substr(11), inbox.get(), respond);
-    if (req.path.rfind("/api/sse/", 0) == 0)
-      return conn->respond(
-          api::handle_sse_publish(req, std::string_view(req.path).substr(9), *sse));
-    if (req.path.rfind("/api/events/", 0) == 0)
-      return conn->respond(api::handle_bus_emit(req, std::string_view(req.path).substr(12), *bus));
-  }
+  if (req.path.rfind("/api/", 0) == 0)
+    return api->handle(req, [conn](net::HttpResponse r) { conn->respond(std::move(r)); });
   conn->respond(net::api_error(404, "not_found", "no route for " + req.path));
 }
 

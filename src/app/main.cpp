@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/cli_tools.hpp"
 #include "app/config.hpp"
 #include "app/gateway_module.hpp"
 #include "app/logging.hpp"
@@ -25,6 +26,7 @@ static std::map<std::string, std::string> environment() {
 }
 
 int main(int argc, char** argv) {
+  if (sb::is_tool_command(argc, argv)) return sb::run_tool(argc, argv, environment());
   sb::CliOptions opts;
   int exit_code = 0;
   if (!sb::parse_cli(argc, argv, opts, exit_code)) return exit_code;

@@ -192,6 +192,7 @@ class KafkaBroker::Impl final : public BrokerCore {
   // The librdkafka opaque: outlives the Impl when a consumer that could not
   // close in time is handed to a thread of its own (see close_consumer).
   struct Hooks {
+    explicit Hooks(Impl* p) : impl(p) {}
     std::atomic<Impl*> impl;
   };
   enum class Q { producer, consumer, replies };
@@ -702,13 +703,28 @@ class KafkaBroker::Impl final : public BrokerCore {
                             static_cast<ssize_t>(v.size()));
     }
     const uint64_t id = ++next_publish;
-    const rd_kafka_resp_err_t e = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
-        RD_KAFKA_V_VALUE(const_cast<char*>(m.payload.data()), m.payload.size()),
-        RD_KAFKA_V_KEY(m.key.empty() ? nullptr : m.key.data(), m.key.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(id))),
-        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those use GNU statement
+    // expressions, which -Wpedantic flags under clang.
+    rd_kafka_vu_t vu[7];
+    vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vu[0].u.cstr = m.topic.c_str();
+    vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vu[1].u.i32 = m.partition;
+    vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[2].u.mem.ptr = const_cast<char*>(m.payload.data());
+    vu[2].u.mem.size = m.payload.size();
+    vu[3].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[3].u.mem.ptr = m.key.empty() ? nullptr : const_cast<char*>(m.key.data());
+    vu[3].u.mem.size = m.key.size();
+    vu[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[4].u.i = RD_KAFKA_MSG_F_COPY;
+    vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[5].u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(id));
+    vu[6].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[6].u.headers = hdrs;
+    rd_kafka_error_t* perr = rd_kafka_produceva(producer, vu, 7);
+    const rd_kafka_resp_err_t e = perr ? rd_kafka_error_code(perr) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (perr) rd_kafka_error_destroy(perr);
     if (e) {
       if (hdrs) rd_kafka_headers_destroy(hdrs);  // ours again on failure
       Error err = error_of(e);

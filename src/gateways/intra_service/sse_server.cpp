@@ -325,6 +325,31 @@ SseWorkerStats SseServer::worker_stats(unsigned worker) const {
   return SseWorkerStats{shards_[worker].conns.size(), shards_[worker].delivered};
 }
 
+SseServer::History SseServer::history(std::string_view stream, size_t limit) const {
+  History h;
+  if (!StreamCatalog::valid_name(stream)) {
+    h.status = 400;
+    h.code = "invalid_stream";
+    h.message = "\"" + std::string(stream) + "\" is not a stream name";
+    return h;
+  }
+  const StreamRule* rule = catalog_.find(stream);
+  if (!rule) {
+    h.status = 404;
+    h.code = "unknown_stream";
+    h.message = "no stream \"" + std::string(stream) + "\"";
+    return h;
+  }
+  h.ok = true;
+  h.kept = rule->history_size;
+  std::shared_lock lk(streams_mu_);
+  if (auto it = streams_.find(std::string(stream)); it != streams_.end()) {
+    h.last_seq = it->second->last_seq();
+    h.events = it->second->recent(limit);
+  }
+  return h;
+}
+
 std::vector<StreamInfo> SseServer::streams() const {
   std::vector<StreamInfo> out;
   std::shared_lock lk(streams_mu_);

@@ -96,6 +96,19 @@ class SseServer {
   Published publish(std::string_view stream, std::string_view event, std::string_view data,
                     int level = -1);
 
+  struct History {
+    bool ok = false;
+    int status = 200;  // HTTP status for the API when !ok
+    std::string code;  // "invalid_stream", "unknown_stream"
+    std::string message;
+    size_t kept = 0;                    // history size of the stream's rule
+    uint64_t last_seq = 0;              // 0: nothing published yet
+    std::vector<SseMessagePtr> events;  // oldest first
+  };
+  // The last `limit` events kept for a stream (declared, or a member of a
+  // declared family; one never published to has none). Thread-safe.
+  History history(std::string_view stream, size_t limit) const;
+
   // Closes this worker's connections (shutdown). On that worker.
   void close_all(unsigned worker, const char* reason);
   SseWorkerStats worker_stats(unsigned worker) const;  // on that worker

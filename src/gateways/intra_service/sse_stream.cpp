@@ -74,6 +74,12 @@ uint64_t SseStream::last_seq() const {
   return last_seq_;
 }
 
+std::vector<SseMessagePtr> SseStream::recent(size_t n) const {
+  std::lock_guard lk(mu_);
+  n = std::min(n, history_.size());
+  return {history_.end() - static_cast<std::ptrdiff_t>(n), history_.end()};
+}
+
 size_t SseStream::history_count() const {
   std::lock_guard lk(mu_);
   return history_.size();

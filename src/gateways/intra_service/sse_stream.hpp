@@ -47,6 +47,8 @@ class SseStream {
 
   uint64_t last_seq() const;
   size_t history_count() const;
+  // The last `n` kept events, oldest first (the HTTP API's history read).
+  std::vector<SseMessagePtr> recent(size_t n) const;
   size_t subscriber_count() const;
 
  private:

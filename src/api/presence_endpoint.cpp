@@ -1,0 +1,167 @@
+#include "api/presence_endpoint.hpp"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <map>
+#include <set>
+
+#include "api/api_json.hpp"
+#include "gateways/client/sio_server.hpp"
+
+namespace sb::api {
+
+namespace json = boost::json;
+
+json::object presence_users(const PresenceSnapshot& s, const std::optional<std::string>& nsp) {
+  std::map<std::string, size_t> users;  // sorted: stable answers
+  size_t sockets = 0;
+  for (auto& i : s.sockets) {
+    if (nsp && i.nsp != *nsp) continue;
+    ++sockets;
+    if (!i.user.empty()) ++users[i.user];
+  }
+  json::array list;
+  for (auto& [u, n] : users) list.push_back(json::object{{"user", u}, {"connections", n}});
+  return json::object{
+      {"users", std::move(list)}, {"total_users", users.size()}, {"total_sockets", sockets}};
+}
+
+json::object presence_stats(const PresenceSnapshot& s) {
+  struct Count {
+    std::set<std::string> users;
+    size_t sockets = 0;
+  };
+  std::map<std::string, Count> per_nsp;
+  std::set<std::string> users;
+  size_t anonymous = 0;
+  for (auto& i : s.sockets) {
+    auto& c = per_nsp[i.nsp];
+    ++c.sockets;
+    if (i.user.empty()) {
+      ++anonymous;
+    } else {
+      c.users.insert(i.user);
+      users.insert(i.user);
+    }
+  }
+  json::object nsps;
+  for (auto& [name, c] : per_nsp)
+    nsps[name] = json::object{{"users", c.users.size()}, {"sockets", c.sockets}};
+  return json::object{{"users", users.size()},
+                      {"sockets", s.sockets.size()},
+                      {"anonymous", anonymous},
+                      {"namespaces", std::move(nsps)}};
+}
+
+std::optional<json::object> presence_user(const PresenceSnapshot& s, std::string_view user) {
+  json::array sockets;
+  for (auto& i : s.sockets) {
+    if (i.user != user) continue;
+    json::array rooms;
+    for (auto& r : i.rooms)
+      if (r != i.id) rooms.push_back(json::string(r));
+    sockets.push_back(
+        json::object{{"id", i.id}, {"namespace", i.nsp}, {"rooms", std::move(rooms)}});
+  }
+  if (sockets.empty()) return std::nullopt;
+  const size_t n = sockets.size();
+  return json::object{{"user", user}, {"connections", n}, {"sockets", std::move(sockets)}};
+}
+
+json::object room_counts(const PresenceSnapshot& s, const std::string& nsp) {
+  std::map<std::string, size_t> rooms;
+  for (auto& i : s.sockets) {
+    if (i.nsp != nsp) continue;
+    for (auto& r : i.rooms)
+      if (r != i.id) ++rooms[r];
+  }
+  std::vector<std::pair<std::string, size_t>> sorted(rooms.begin(), rooms.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto& a, auto& b) { return a.second > b.second; });
+  json::array list;
+  for (auto& [r, n] : sorted) list.push_back(json::object{{"room", r}, {"members", n}});
+  return json::object{{"namespace", nsp}, {"rooms", std::move(list)}, {"total", sorted.size()}};
+}
+
+// ?namespace= must name a declared namespace; `out` stays empty without the parameter.
+static std::optional<net::HttpResponse> namespace_param(const net::HttpRequest& req,
+                                                        sio::SioServer& server,
+                                                        std::optional<std::string>& out) {
+  if (!req.has_query_param("namespace")) return std::nullopt;
+  out = normalize_namespace(req.query_param("namespace"));
+  if (!server.find_namespace(*out))
+    return net::api_error(404, "unknown_namespace", "no namespace \"" + *out + "\"");
+  return std::nullopt;
+}
+
+static void handle_disconnect(const net::HttpRequest& req, Presence& presence,
+                              sio::SioServer& server, Respond respond) {
+  if (req.method != "POST") return respond(net::api_error(405, "method_not_allowed", "use POST"));
+  net::HttpResponse err;
+  auto body = parse_json_object(req.body, err);
+  if (!body) return respond(std::move(err));
+  auto& o = *body;
+  std::string user;
+  if (auto* u = o.if_contains("user")) {
+    if (u->is_string())
+      user = std::string(u->as_string());
+    else if (u->is_int64() || u->is_uint64())
+      user = json::serialize(*u);
+  }
+  if (user.empty())
+    return respond(
+        net::api_error(400, "invalid_request", "\"user\" must be a non-empty string or integer"));
+  std::optional<std::string> nsp;
+  if (auto* v = o.if_contains("namespace")) {
+    if (!v->is_string())
+      return respond(net::api_error(400, "invalid_request", "\"namespace\" must be a string"));
+    nsp = normalize_namespace(v->as_string());
+    if (!server.find_namespace(*nsp))
+      return respond(net::api_error(404, "unknown_namespace", "no namespace \"" + *nsp + "\""));
+  }
+  bool close = false;
+  if (auto* v = o.if_contains("close")) {
+    if (!v->is_bool())
+      return respond(net::api_error(400, "invalid_request", "\"close\" must be true or false"));
+    close = v->as_bool();
+  }
+  presence.disconnect_user(user, nsp, close, [respond = std::move(respond), user](size_t n) {
+    if (n == 0)
+      return respond(net::api_error(404, "unknown_user", "user \"" + user + "\" has no socket"));
+    respond(json_response(json::object{{"ok", true}, {"disconnected", n}}));
+  });
+}
+
+void handle_presence(const net::HttpRequest& req, std::string_view path, Presence& presence,
+                     sio::SioServer& server, Respond respond) {
+  if (path == "disconnect") return handle_disconnect(req, presence, server, std::move(respond));
+  if (req.method != "GET") return respond(net::api_error(405, "method_not_allowed", "use GET"));
+  std::optional<std::string> nsp;
+  if (auto e = namespace_param(req, server, nsp)) return respond(std::move(*e));
+  if (path == "rooms") {
+    return presence.snapshot([respond = std::move(respond), nsp](PresenceSnapshot s) {
+      respond(json_response(room_counts(s, nsp.value_or("/"))));
+    });
+  }
+  if (path == "presence") {
+    return presence.snapshot([respond = std::move(respond), nsp](PresenceSnapshot s) {
+      respond(json_response(presence_users(s, nsp)));
+    });
+  }
+  if (path == "presence/stats") {
+    return presence.snapshot([respond = std::move(respond)](PresenceSnapshot s) {
+      respond(json_response(presence_stats(s)));
+    });
+  }
+  std::string user(path.substr(std::string_view("presence/").size()));
+  if (user.empty() || user.size() > 256 || user.find('/') != std::string::npos)
+    return respond(net::api_error(400, "invalid_user", "expected /api/presence/<user id>"));
+  presence.snapshot([respond = std::move(respond), user](PresenceSnapshot s) {
+    auto o = presence_user(s, user);
+    if (!o)
+      return respond(net::api_error(404, "unknown_user", "user \"" + user + "\" is not online"));
+    respond(json_response(*o));
+  });
+}
+
+}  // namespace sb::api

@@ -1,0 +1,33 @@
+#pragma once
+// Presence over HTTP (this node; see presence.hpp for the cluster seam):
+//   GET  /api/presence[?namespace=/]  -> {users: [{user, connections}], total_users, total_sockets}
+//   GET  /api/presence/stats          -> {users, sockets, anonymous, namespaces: {"/": {users,
+//   sockets}}} GET  /api/presence/<user>         -> {user, connections, sockets: [{id, namespace,
+//   rooms}]}; 404 unknown_user GET  /api/rooms[?namespace=/]     -> {namespace, rooms: [{room,
+//   members}]} POST /api/disconnect {user, namespace?, close?} -> {ok, disconnected}; 404
+//   unknown_user
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/emit_endpoint.hpp"
+#include "api/presence.hpp"
+
+namespace sb::api {
+
+// The pure parts (unit tested): answers built from a snapshot.
+boost::json::object presence_users(const PresenceSnapshot& s,
+                                   const std::optional<std::string>& nsp);
+boost::json::object presence_stats(const PresenceSnapshot& s);
+// Null when `user` has no socket.
+std::optional<boost::json::object> presence_user(const PresenceSnapshot& s, std::string_view user);
+// Rooms of `nsp` with member counts, largest first; a socket's own id is not listed.
+boost::json::object room_counts(const PresenceSnapshot& s, const std::string& nsp);
+
+// `path` is what follows "/api/": "presence", "presence/stats", "presence/<user>", "rooms",
+// "disconnect".
+void handle_presence(const net::HttpRequest& req, std::string_view path, Presence& presence,
+                     sio::SioServer& server, Respond respond);
+
+}  // namespace sb::api
