@@ -1,6 +1,7 @@
 // Broker message payloads (gateways/inter_service/message_codec) under each codec
 // and broker kind, and replies to our requests.
 // Invariant: decoded data published again (encode_event) decodes to the same data.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,6 +13,23 @@
 
 using namespace sb;
 using namespace sb::inter_service;
+
+namespace {
+
+// A number too large for a double parses as infinity, which JSON cannot carry:
+// the first hop writes it as JavaScript's JSON.stringify does (null).
+bool has_non_finite(const boost::json::value& v) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (v.is_array())
+    for (auto& e : v.get_array())
+      if (has_non_finite(e)) return true;
+  if (v.is_object())
+    for (auto& [k, e] : v.get_object())
+      if (has_non_finite(e)) return true;
+  return false;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Message msg;
@@ -31,7 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       again_msg.payload = encode_event(codec, kind, msg.topic, d.data);
       Decoded again;
       FUZZ_CHECK(!decode_message(codec, kind, again_msg, again));
-      if (utf8) FUZZ_CHECK(sio::to_json(again.data) == sio::to_json(d.data));
+      if (utf8 && !has_non_finite(d.data)) {
+        FUZZ_CHECK(sio::to_json(again.data) == sio::to_json(d.data));
+      } else if (utf8) {
+        // Normalised once; publishing that again changes nothing.
+        again_msg.payload = encode_event(codec, kind, msg.topic, again.data);
+        Decoded third;
+        FUZZ_CHECK(!decode_message(codec, kind, again_msg, third));
+        FUZZ_CHECK(sio::to_json(third.data) == sio::to_json(again.data));
+      }
       if (d.request_id) {
         (void)encode_reply(codec, kind, *d.request_id, d.data, false);
         (void)encode_reply(codec, kind, *d.request_id, d.data, true);
