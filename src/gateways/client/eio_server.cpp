@@ -54,8 +54,8 @@ std::string raw_upgrade_refusal(std::string_view message) {
 }
 
 // Writes `data` on a socket that is not (or no longer) an HTTP connection, then closes it.
-static void write_raw_and_close(tcp::socket sock, std::string data) {
-  auto s = std::make_shared<tcp::socket>(std::move(sock));
+static void write_raw_and_close(net::WsConnection::Socket sock, std::string data) {
+  auto s = std::make_shared<net::WsConnection::Socket>(std::move(sock));
   auto buf = std::make_shared<std::string>(std::move(data));
   boost::asio::async_write(*s, boost::asio::buffer(*buf),
                            [s, buf](const boost::system::error_code&, size_t) {
@@ -256,7 +256,7 @@ void EioServer::upgrade(net::Worker& owner, net::HttpConnection::Detached detach
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   ::getsockname(detached.fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  tcp::socket sock(owner.io());
+  net::WsConnection::Socket sock(owner.io().get_executor());
   boost::system::error_code ec;
   sock.assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), detached.fd, ec);
   if (ec) {
