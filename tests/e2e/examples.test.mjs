@@ -55,7 +55,6 @@ describe("examples/notifications", () => {
 
   before(async () => {
     redis = await startRedis();
-    cleanup.push(() => redis.stop());
     server = await startServer(
       `
 [auth]
@@ -71,10 +70,16 @@ url = "redis://127.0.0.1:${redis.port}"
 `,
       { bin: example("notifications") },
     );
-    cleanup.push(() => server.stop());
     await until(async () => (await fetch(`${server.url}/readyz`)).status === 200, "redis up");
   });
-  after(() => runCleanups(cleanup));
+  after(async () => {
+    await runCleanups(cleanup);
+    try {
+      await server?.stop(); // throws unless the example exited cleanly (status 0)
+    } finally {
+      await redis?.stop();
+    }
+  });
 
   it("refuses a client without a JWT", async () => {
     const err = await connectError(server.url);
@@ -144,9 +149,11 @@ enabled = false
 `,
       { bin: example("chat") },
     );
-    cleanup.push(() => server.stop());
   });
-  after(() => runCleanups(cleanup));
+  after(async () => {
+    await runCleanups(cleanup);
+    await server?.stop(); // throws unless the example exited cleanly (status 0)
+  });
 
   it("keeps rooms and presence, and delivers messages to the room only", async () => {
     const ann = await connect(server.url, { auth: { token: token("ann") } });
@@ -222,9 +229,11 @@ access = "public"
 `,
       { bin: example("metrics_feed") },
     );
-    cleanup.push(() => server.stop());
   });
-  after(() => runCleanups(cleanup));
+  after(async () => {
+    await runCleanups(cleanup);
+    await server?.stop(); // throws unless the example exited cleanly (status 0)
+  });
 
   it("streams samples over SSE that count the tracked events and connections", async () => {
     const es = openSource(`${server.url}/sse/stats`);
