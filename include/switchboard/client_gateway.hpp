@@ -32,7 +32,8 @@ class SioServer;
 
 namespace switchboard {
 
-// Runs before every handler of the namespace; false refuses the event: the
+// Runs before every handler of the namespace (events with no handler are
+// ignored, guards included); false refuses the event: the
 // client gets the `exception` event "Forbidden resource" (throw WsException
 // for another message).
 using Guard = std::function<bool(Context&)>;
