@@ -31,4 +31,12 @@ install(FILES ${CMAKE_BINARY_DIR}/switchboard.pc
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/switchboard.service
   DESTINATION lib/systemd/system COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/config/switchboard.example.toml
-  DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/switchboard COMPONENT runtime)
+
+# `cmake --install --strip` (and the .deb) strip the binary; the static
+# library keeps its symbols and loses only its debug info (~200 MB of it).
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libswitchboard.a\")
+  endif()" COMPONENT dev)
