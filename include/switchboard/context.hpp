@@ -48,18 +48,14 @@ class Context {
   inline static const Json null_{};
 };
 
-// The acknowledgement of one client event. Move-only, once; callable from any
-// thread (it is posted to the socket's worker). Dropped without a call: no ack,
-// which is what a client that asked for none expects.
+// The acknowledgement of one client event, callable from any thread (it is
+// posted to the socket's worker). Copies share it: the first call wins, later
+// ones do nothing. Never called: no ack, as for a client that asked for none.
 class Reply {
  public:
   struct State;
   Reply() = default;
   explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
-  Reply(Reply&&) noexcept = default;
-  Reply& operator=(Reply&&) noexcept = default;
-  Reply(const Reply&) = delete;
-  Reply& operator=(const Reply&) = delete;
 
   // Acknowledges with one argument.
   void operator()(Json value);
