@@ -15,8 +15,6 @@ WsConnection::WsConnection(Worker& worker, tcp::socket socket, const WsLimits& l
       limits_(limits),
       assembler_(limits.max_message_bytes) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string();
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
 }

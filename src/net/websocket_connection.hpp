@@ -57,7 +57,6 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
 
   bool open() const { return state_ == State::Open; }
   Worker& worker() { return worker_; }
-  const std::string& remote_address() const { return remote_; }
 
  private:
   enum class State { Open, Closing, Closed };
@@ -84,7 +83,6 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   std::vector<WirePtr> inflight_;
   std::vector<boost::asio::const_buffer> gather_;
   uint64_t queue_bytes_ = 0;
-  std::string remote_;
   State state_ = State::Open;
   bool writing_ = false;
   bool flush_scheduled_ = false;

@@ -226,16 +226,14 @@ static std::shared_ptr<const Handshake> make_handshake(net::HttpRequest& req) {
   h->url = std::move(req.target);
   h->address = std::move(req.remote_address);
   // Kept for the session's life (handlers read them): drop what only served the upgrade.
-  for (auto& kv : req.headers) {
-    const std::string_view k = kv.first;
+  for (auto& [k, v] : req.headers) {
     if (k == "sec-websocket-key" || k == "sec-websocket-version" ||
         k == "sec-websocket-extensions" || k == "upgrade" || k == "connection" ||
         k == "cache-control" || k == "pragma")
       continue;
-    h->headers.push_back(std::move(kv));
+    h->add_header(k, v);
   }
-  h->headers.shrink_to_fit();
-  h->query = std::move(req.query);
+  h->header_block.shrink_to_fit();
   h->issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
@@ -248,7 +246,7 @@ void EioServer::handshake(const std::shared_ptr<net::HttpConnection>& conn, net:
   const unsigned wi = w.index();
   auto sid = new_sid(wi);
   auto session = std::make_shared<EioSession>(*this, w, sid, make_handshake(req));
-  sessions_[wi].emplace(sid, session);
+  sessions_[wi].emplace(session->sid(), session);
   session->set_app(factory_(*session));
   session->open_polling(conn);
 }
@@ -283,7 +281,7 @@ void EioServer::upgrade(net::Worker& owner, net::HttpConnection::Detached detach
   if (new_session) {
     auto sid = new_sid(owner.index());
     session = std::make_shared<EioSession>(*this, owner, sid, make_handshake(req));
-    sessions_[owner.index()].emplace(sid, session);
+    sessions_[owner.index()].emplace(session->sid(), session);
     session->set_app(factory_(*session));
     session->open_websocket(ws);
   } else if (!session->on_upgrade(ws)) {
