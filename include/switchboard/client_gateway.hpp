@@ -48,7 +48,7 @@ using ConnectGuard = std::function<bool(Socket&)>;
 using ConnectionHook = std::function<void(Socket&)>;
 using DisconnectHook = std::function<void(Socket&, const std::string& reason)>;
 // The one handler shape every registration is reduced to.
-using EventHandler = std::function<void(Context&, Reply)>;
+using EventHandler = std::function<void(Context&)>;
 
 struct NamespaceState;
 
@@ -84,16 +84,16 @@ class ClientGateway {
   template <class F>
   static EventHandler adapt(F f) {
     if constexpr (std::is_invocable_v<F&, Context&, const Json&, Reply>) {
-      return [f = std::move(f)](Context& c, Reply r) mutable { f(c, c.data(), std::move(r)); };
+      return [f = std::move(f)](Context& c) mutable { f(c, c.data(), c.reply()); };
     } else {
       static_assert(std::is_invocable_v<F&, Context&, const Json&>,
                     "a client handler takes (Context&, const Json&) or (Context&, const Json&, "
                     "Reply)");
       using R = std::invoke_result_t<F&, Context&, const Json&>;
       if constexpr (std::is_void_v<R>) {
-        return [f = std::move(f)](Context& c, Reply) mutable { f(c, c.data()); };
+        return [f = std::move(f)](Context& c) mutable { f(c, c.data()); };
       } else {
-        return [f = std::move(f)](Context& c, Reply r) mutable { r(Json(f(c, c.data()))); };
+        return [f = std::move(f)](Context& c) mutable { c.ack(Json(f(c, c.data()))); };
       }
     }
   }

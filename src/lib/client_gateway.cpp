@@ -1,5 +1,7 @@
 #include "switchboard/client_gateway.hpp"
 
+#include <utility>
+
 #include "gateways/client/namespace.hpp"
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_socket.hpp"
@@ -66,29 +68,56 @@ bool Reply::pending() const {
   return state_ && state_->ack_id && !state_->done.load();
 }
 
+const std::string& Context::event() const {
+  return event_->name;
+}
+const Json& Context::data() const {
+  static const Json null;
+  return event_->args.empty() ? null : event_->args.front();
+}
+const json::array& Context::args() const {
+  return event_->args;
+}
+const std::vector<std::string>& Context::attachments() const {
+  return event_->attachments;
+}
+bool Context::wants_ack() const {
+  return event_->wants_ack();
+}
+
+void Context::ack(Json value) {
+  json::array args;
+  args.push_back(std::move(value));
+  socket_.impl().ack(*event_, std::move(args));  // clears the event's ack id: once
+}
+
+Reply Context::reply() {
+  if (!reply_) {
+    auto& s = socket_.impl();
+    reply_ = std::make_shared<Reply::State>();
+    reply_->server = &s.server();
+    reply_->worker = s.worker_index();
+    reply_->socket = s.weak_from_this();
+    reply_->ack_id = std::exchange(event_->ack_id, std::nullopt);  // one ack in all
+    reply_->event = event_->name;
+    reply_->data = data();
+  }
+  return Reply(reply_);
+}
+
 const std::string& ClientGateway::name() const {
   return state_->name;
 }
 
 ClientGateway& ClientGateway::on_event(std::string event, EventHandler handler) {
   auto state = state_;
-  auto* server = server_;
-  sb::sio::EventHandler h = [state, server, handler = std::move(handler)](sb::sio::Socket& s,
-                                                                          sb::sio::Event& e) {
-    Context ctx(Socket(s), e.name, e.args, e.attachments, e.wants_ack());
+  sb::sio::EventHandler h = [state, handler = std::move(handler)](sb::sio::Socket& s,
+                                                                  sb::sio::Event& e) {
+    Context ctx(Socket(s), e);
     try {
       for (auto& g : state->guards)
         if (!g(ctx)) throw WsException("Forbidden resource");
-      run_chain(state->interceptors, 0, ctx, [&] {
-        auto rs = std::make_shared<Reply::State>();
-        rs->server = server;
-        rs->worker = s.worker_index();
-        rs->socket = s.weak_from_this();
-        rs->ack_id = e.ack_id;
-        rs->event = e.name;
-        rs->data = ctx.data();
-        handler(ctx, Reply(std::move(rs)));
-      });
+      run_chain(state->interceptors, 0, ctx, [&] { handler(ctx); });
     } catch (const WsException& ex) {
       // The server's own exception type: it sends the `exception` event.
       if (ex.payload().is_null()) throw sb::sio::WsException(ex.what());
