@@ -40,7 +40,9 @@ class GatewayModule {
   GatewayModule(const GatewayModule&) = delete;
   GatewayModule& operator=(const GatewayModule&) = delete;
 
-  // The client gateway of a namespace (declared on first use).
+  // The client gateway of a namespace (declared on first use; after start(),
+  // only the namespaces that exist: std::logic_error otherwise). Register
+  // handlers, guards and hooks before start().
   ClientGateway client(std::string_view nsp = "/");
   // The inter-service gateway on a broker of [[brokers]] (empty: the first;
   // with none configured, the in-memory broker "memory"). Throws

@@ -54,6 +54,10 @@ ClientGateway GatewayModule::client(std::string_view nsp) {
   std::lock_guard lk(impl_->mu);
   auto it = impl_->namespaces.find(nsp);
   if (it == impl_->namespaces.end()) {
+    // Workers read the namespace table without locks once running.
+    if (impl_->running && !server.find_namespace(nsp))
+      throw std::logic_error("client(\"" + std::string(nsp) +
+                             "\"): declare namespaces before start()");
     auto st = std::make_shared<NamespaceState>();
     st->name = std::string(nsp);
     st->ns = &server.of(st->name);
