@@ -24,12 +24,13 @@ export function freePort() {
 }
 
 // `toml`: config text without [server] (host, port and workers are added).
-export async function startServer(toml, { workers = 2 } = {}) {
+// `bin`: another program taking `--config <file>` (the examples).
+export async function startServer(toml, { workers = 2, bin = BIN } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-"));
   const file = path.join(dir, "config.toml");
   writeFileSync(file, `[server]\nhost = "127.0.0.1"\nport = ${port}\nworkers = ${workers}\n\n${toml}\n`);
-  const child = spawn(BIN, ["--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, ["--config", file], { stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
   child.stdout.on("data", (d) => (logs += d));
   child.stderr.on("data", (d) => (logs += d));

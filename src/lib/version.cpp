@@ -1,0 +1,11 @@
+#include "switchboard/version.hpp"
+
+#include "app/version.hpp"
+
+namespace switchboard {
+
+const char* version() {
+  return sb::kVersion;
+}
+
+}  // namespace switchboard
