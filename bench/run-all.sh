@@ -83,7 +83,9 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 mem = next((l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
 sio = json.load(open("$BENCH_DIR/reference/node_modules/socket.io/package.json"))["version"]
 commit = subprocess.run(["git", "-C", "$ROOT", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-dirty = subprocess.run(["git", "-C", "$ROOT", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+# The run's own outputs (bench/results, BENCHMARKS.md) do not make the tree "changed".
+dirty = subprocess.run(["git", "-C", "$ROOT", "status", "--porcelain", "--untracked-files=no", "--",
+                        ".", ":!bench/results", ":!BENCHMARKS.md"], capture_output=True, text=True).stdout.strip()
 meta = {
   "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
   "cpu": cpu, "nproc": os.cpu_count(), "mem": mem, "kernel": platform.release(),
