@@ -51,6 +51,11 @@ struct EioOptions {
   uint64_t max_payload = 1000000;
   bool allow_polling = true;
   bool allow_websocket = true;
+  // [limits]: sessions in all and per address, handshakes per second per address.
+  uint32_t max_connections = 0;  // 0 = no limit (the same for the others)
+  uint32_t max_connections_per_ip = 0;
+  uint32_t handshakes_per_second = 0;
+  uint32_t handshake_burst = 0;
 };
 
 class EioSession : public std::enable_shared_from_this<EioSession>, public net::WsHandler {
@@ -121,6 +126,7 @@ class EioSession : public std::enable_shared_from_this<EioSession>, public net::
   // Polling
   std::shared_ptr<net::HttpConnection> pending_get_;
   std::vector<net::WirePtr> poll_queue_;
+  uint64_t poll_bytes_ = 0;  // bounded like a WebSocket's outbound queue
   // WebSocket (the live one, or the one being probed during an upgrade)
   std::shared_ptr<net::WsConnection> ws_;
   std::shared_ptr<net::WsConnection> probe_;
