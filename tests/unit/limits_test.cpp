@@ -127,7 +127,8 @@ TEST(RouteTableReplace, SwapsBusRoutesAndRefusesNewSubscriptions) {
   t.set_sink("room", sink);
   const boost::json::value data = boost::json::object{};
   t.apply("bus", "ping", data);
-  t.replace({RouteSpec{"bus:ping", {"room:hall"}, "second"}, RouteSpec{"bus:pong", {"room:hall"}},
+  t.replace({RouteSpec{"bus:ping", {"room:hall"}, "second"},
+             RouteSpec{"bus:pong", {"room:hall"}, ""},
              RouteSpec{"broker:user.*", {"room:people"}, "", "/", "memory"}});
   t.apply("bus", "ping", data);
   t.apply("bus", "pong", data);
@@ -138,7 +139,7 @@ TEST(RouteTableReplace, SwapsBusRoutesAndRefusesNewSubscriptions) {
               t.replace({RouteSpec{"broker:order.*", {"room:x"}, "", "/", "memory"}});
             }).find("restart"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { t.replace({RouteSpec{"bus:ping", {"rooms:x"}}}); }), "");
+  EXPECT_NE(error_of([&] { t.replace({RouteSpec{"bus:ping", {"rooms:x"}, ""}}); }), "");
   EXPECT_EQ(t.size(), 3u);
 }
 
