@@ -175,7 +175,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     const std::string w = "engineio";
     check_keys(*t, w,
                {"ping_interval_ms", "ping_timeout_ms", "upgrade_timeout_ms", "max_payload",
-                "transports", "cors_origins", "cors_credentials"});
+                "transports", "cors_origins", "cors_credentials", "allowed_origins"});
     auto& e = c.engineio;
     e.ping_interval_ms =
         static_cast<uint32_t>(get_int(*t, w, "ping_interval_ms", e.ping_interval_ms, 1, kMaxMs));
@@ -193,6 +193,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     if (e.transports.empty()) fail(w + ".transports: at least one transport is needed");
     e.cors_origins = get_strings(*t, w, "cors_origins", e.cors_origins);
     e.cors_credentials = get_bool(*t, w, "cors_credentials", e.cors_credentials);
+    e.allowed_origins = get_strings(*t, w, "allowed_origins", e.allowed_origins);
   }
   if (auto* t = section(root, "socketio")) {
     const std::string w = "socketio";
@@ -506,6 +507,8 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
       c.engineio.cors_origins = split_list(v);
     else if (k == "ENGINEIO_CORS_CREDENTIALS")
       c.engineio.cors_credentials = env_bool(var, v);
+    else if (k == "ENGINEIO_ALLOWED_ORIGINS")
+      c.engineio.allowed_origins = split_list(v);
     else if (k == "SOCKETIO_PATH")
       c.socketio.path = v;
     else if (k == "SOCKETIO_CONNECT_TIMEOUT_MS")
@@ -776,6 +779,7 @@ std::string to_toml(const Config& c) {
     << "\ntransports = " << list(c.engineio.transports)
     << "\ncors_origins = " << list(c.engineio.cors_origins)
     << "\ncors_credentials = " << (c.engineio.cors_credentials ? "true" : "false")
+    << "\nallowed_origins = " << list(c.engineio.allowed_origins)
     << "\n\n[socketio]\npath = " << q(c.socketio.path)
     << "\nconnect_timeout_ms = " << c.socketio.connect_timeout_ms
     << "\nack_timeout_ms = " << c.socketio.ack_timeout_ms

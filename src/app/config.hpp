@@ -89,6 +89,10 @@ struct Config {
     std::vector<std::string> transports = {"polling", "websocket"};
     std::vector<std::string> cors_origins;  // empty = no CORS headers; "*" = any
     bool cors_credentials = false;
+    // Origins whose browsers may use Socket.IO (checked on every request that
+    // sends an Origin header: WebSocket handshakes too, which CORS does not
+    // cover); others get 403. Empty = any; "*" = any.
+    std::vector<std::string> allowed_origins;
   } engineio;
 
   struct SocketIO {

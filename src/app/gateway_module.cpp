@@ -338,6 +338,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   eo.ping_timeout_ms = c.engineio.ping_timeout_ms;
   eo.upgrade_timeout_ms = c.engineio.upgrade_timeout_ms;
   eo.max_payload = c.engineio.max_payload;
+  eo.allowed_origins = c.engineio.allowed_origins;
   eo.max_connections = c.limits.max_connections;
   eo.max_connections_per_ip = c.limits.max_connections_per_ip;
   eo.handshakes_per_second = c.limits.handshakes_per_second;

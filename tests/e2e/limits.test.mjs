@@ -236,3 +236,40 @@ describe("out of file descriptors", () => {
     assert.match(server.logs(), /out of file descriptors: pausing accepts/);
   });
 });
+
+describe("engineio.allowed_origins", () => {
+  let server;
+  before(async () => {
+    server = await startServer(`[engineio]\nallowed_origins = ["https://app.example"]\n${anon}`);
+  });
+  after(() => server.stop());
+
+  it("refuses other sites' pages with 403 (polling and WebSocket), admits the listed one", async () => {
+    const r = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: "https://evil.example" },
+    });
+    assert.equal(r.status, 403);
+    assert.deepEqual(await r.json(), { code: 4, message: "Forbidden" });
+    const refused = await new Promise((resolve, reject) => {
+      const w = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`, {
+        origin: "https://evil.example",
+      });
+      w.on("open", () => (w.close(), reject(new Error("opened"))));
+      w.on("error", () => {});
+      w.on("unexpected-response", (req, res) => resolve(res.statusCode));
+    });
+    assert.equal(refused, 403);
+    const ok = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: "https://app.example" },
+    });
+    assert.equal(ok.status, 200);
+    // The browser's origin over both transports, through socket.io-client.
+    const s = await connect(server.url, { extraHeaders: { origin: "https://app.example" } });
+    s.emit("message", "hi");
+    assert.equal(await once(s, "message-back"), "hi");
+    s.disconnect();
+    // Programs that send no Origin are not what this guards against: admitted.
+    const plain = await connect(server.url, { transports: ["websocket"] });
+    plain.disconnect();
+  });
+});

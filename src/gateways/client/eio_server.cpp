@@ -109,6 +109,15 @@ int EioServer::worker_of(const std::string& sid) {
   return (hi << 6) | lo;
 }
 
+bool EioServer::origin_allowed(std::string_view origin) const {
+  // Only browsers send Origin, and they cannot lie about it: the check stops
+  // other sites' pages (cross-site WebSocket hijacking), not other programs.
+  if (options_.allowed_origins.empty() || origin.empty()) return true;
+  for (auto& o : options_.allowed_origins)
+    if (o == "*" || o == origin) return true;
+  return false;
+}
+
 std::string EioServer::open_packet(const std::string& sid, bool polling) const {
   std::string s = "0{\"sid\":\"" + sid + "\",\"upgrades\":";
   s += (polling && options_.allow_websocket) ? "[\"websocket\"]" : "[]";
@@ -184,6 +193,13 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   }
   auto cors_headers = cors_.headers(origin);
   const bool is_upgrade = req.upgrade_websocket;
+  if (!origin_allowed(origin)) {
+    // Engine.IO's answer to a refused request (allowRequest): 403, code 4.
+    const std::string body = R"({"code":4,"message":"Forbidden"})";
+    if (is_upgrade)
+      return conn->write_and_close(raw_upgrade_refusal(body, 403, "application/json"));
+    return error(conn, ErrorCode::Forbidden, 403);
+  }
   auto refuse = [&](ErrorCode code) {
     if (is_upgrade)
       conn->write_and_close(raw_upgrade_refusal(error_message(code)));

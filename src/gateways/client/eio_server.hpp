@@ -70,6 +70,7 @@ class EioServer {
   void refuse_limit(const std::shared_ptr<net::HttpConnection>& conn, net::Limit limit,
                     bool upgrade);
   std::string new_sid(unsigned worker) const;
+  bool origin_allowed(std::string_view origin) const;
   static int worker_of(const std::string& sid);
 
   std::vector<net::Worker*> workers_;

@@ -56,6 +56,8 @@ struct EioOptions {
   uint32_t max_connections_per_ip = 0;
   uint32_t handshakes_per_second = 0;
   uint32_t handshake_burst = 0;
+  // engineio.allowed_origins: empty = any.
+  std::vector<std::string> allowed_origins;
 };
 
 class EioSession : public std::enable_shared_from_this<EioSession>, public net::WsHandler {
