@@ -22,7 +22,10 @@ WsConnection::WsConnection(Worker& worker, tcp::socket socket, const WsLimits& l
   socket_.non_blocking(true, ec);
 }
 
-WsConnection::~WsConnection() = default;
+WsConnection::~WsConnection() {
+  // Normally zero by now (shutdown_now); keeps the worker's gauge true otherwise.
+  worker_.add_outbound_bytes(-static_cast<int64_t>(queue_bytes_ + inflight_bytes_));
+}
 
 void WsConnection::start(std::string handshake) {
   auto w = std::make_shared<Wire>();

@@ -113,3 +113,25 @@ describe("slow consumer", () => {
     sender.disconnect();
   });
 });
+
+describe("slow consumer over long-polling", () => {
+  it("is closed once what waits for its next GET passes the bound; that GET gets the close packet", async () => {
+    const base = `${server.url}/socket.io/?EIO=4&transport=polling`;
+    const open = await (await fetch(base)).text();
+    const sid = JSON.parse(open.slice(1)).sid;
+    const url = `${base}&sid=${sid}`;
+    const post = (body) => fetch(url, { method: "POST", body }).then((r) => r.text());
+    assert.equal(await post("40"), "ok");
+    assert.match(await (await fetch(url)).text(), /^40\{"sid"/);
+    assert.equal(await post('421["join","polled"]'), "ok");
+    assert.equal(await (await fetch(url)).text(), "431[true]");
+
+    const before = await metric(server.url, "switchboard_slow_consumers_total");
+    const sender = await connect(server.url, { transports: ["websocket"] });
+    // No GET meanwhile: the packets wait in the session's queue, 16 KB each.
+    for (let i = 0; i < 200; i++) await sender.emitWithAck("to_room", "polled", "flood", i, PAYLOAD);
+    await waitFor(async () => (await metric(server.url, "switchboard_slow_consumers_total")) === before + 1, "the cut");
+    assert.equal(await (await fetch(url)).text(), "1"); // the close packet, not megabytes of backlog
+    sender.disconnect();
+  });
+});

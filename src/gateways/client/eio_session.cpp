@@ -93,13 +93,16 @@ void EioSession::send(const net::WirePtr& wire) {
     if (ws_) ws_->send(wire);
     return;
   }
+  // Nothing goes after the close packet, nor to a consumer already cut.
+  if (state_ == State::Closing || slow_cut_) return;
   poll_queue_.push_back(wire);
   poll_bytes_ += wire->bytes.size();
-  if (poll_bytes_ > server_.ws_limits().max_outbound_bytes && state_ == State::Open) {
+  if (poll_bytes_ > server_.ws_limits().max_outbound_bytes) {
     // Slow consumer over polling: same bound and reason as over a WebSocket.
     net::overload_counters().slow_consumers.fetch_add(1, std::memory_order_relaxed);
     poll_queue_.clear();
     poll_bytes_ = 0;
+    slow_cut_ = true;
     // Deferred: the caller may be iterating over a room that closing changes.
     worker_.post([self = shared_from_this()] { self->close("slow consumer"); });
     return;

@@ -129,6 +129,7 @@ class EioSession : public std::enable_shared_from_this<EioSession>, public net::
   std::shared_ptr<net::HttpConnection> pending_get_;
   std::vector<net::WirePtr> poll_queue_;
   uint64_t poll_bytes_ = 0;  // bounded like a WebSocket's outbound queue
+  bool slow_cut_ = false;    // past the bound: dropping until the posted close runs
   // WebSocket (the live one, or the one being probed during an upgrade)
   std::shared_ptr<net::WsConnection> ws_;
   std::shared_ptr<net::WsConnection> probe_;
