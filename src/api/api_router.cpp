@@ -12,6 +12,8 @@
 #include "api/sse_history_endpoint.hpp"
 #include "api/sse_publish_endpoint.hpp"
 
+#include "auth/key_ring.hpp"
+
 namespace sb::api {
 
 namespace json = boost::json;
@@ -21,9 +23,11 @@ static bool starts_with(std::string_view s, std::string_view p) {
 }
 
 void ApiRouter::handle(const net::HttpRequest& req, Respond respond) {
-  if (ctx_.keys.empty())
+  auto ring_keys = ctx_.key_ring ? ctx_.key_ring->api_keys() : nullptr;
+  const auto& keys = ring_keys ? *ring_keys : ctx_.keys;
+  if (keys.empty())
     return respond(net::api_error(404, "api_disabled", "no API keys are configured"));
-  if (!api_key_valid(req, ctx_.keys))
+  if (!api_key_valid(req, keys))
     return respond(net::api_error(401, "unauthorized", "missing or invalid API key"));
   dispatch(req, std::move(respond));
 }

@@ -19,10 +19,15 @@ class SseServer;
 class EventBus;
 }  // namespace sb::intra
 
+namespace sb {
+class KeyRing;
+}
+
 namespace sb::api {
 
 struct ApiContext {
-  std::vector<std::string> keys;  // none: the API is off (404 api_disabled)
+  std::vector<std::string> keys;            // none: the API is off (404 api_disabled)
+  std::shared_ptr<const KeyRing> key_ring;  // when set, its API keys replace `keys` (SIGHUP)
   sio::SioServer* sio = nullptr;
   intra::SseServer* sse = nullptr;
   intra::EventBus* bus = nullptr;

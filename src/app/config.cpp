@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <toml++/toml.h>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -100,6 +101,48 @@ void parse_inbox(const toml::table& t, Config::Inbox& in) {
   in.max_page = static_cast<uint32_t>(get_int(t, w, "max_page", in.max_page, 1, 10000));
 }
 
+// [limits]: every key is an unsigned integer; one table serves parsing,
+// environment overrides and printing.
+struct LimitKey {
+  const char* key;
+  int64_t lo, hi;
+  uint64_t Config::Limits::*u64;
+  uint32_t Config::Limits::*u32;
+};
+constexpr int64_t kU32 = 0xffffffffLL;
+const LimitKey kLimitKeys[] = {
+    {"max_connections", 0, kU32, nullptr, &Config::Limits::max_connections},
+    {"max_connections_per_ip", 0, kU32, nullptr, &Config::Limits::max_connections_per_ip},
+    {"handshakes_per_second", 0, kU32, nullptr, &Config::Limits::handshakes_per_second},
+    {"handshake_burst", 0, kU32, nullptr, &Config::Limits::handshake_burst},
+    {"events_per_second", 0, kU32, nullptr, &Config::Limits::events_per_second},
+    {"event_burst", 0, kU32, nullptr, &Config::Limits::event_burst},
+    {"max_rooms_per_socket", 0, kU32, nullptr, &Config::Limits::max_rooms_per_socket},
+    {"max_name_bytes", 0, kU32, nullptr, &Config::Limits::max_name_bytes},
+    {"max_pending_acks", 0, kU32, nullptr, &Config::Limits::max_pending_acks},
+    {"max_outbound_bytes", 1024, 1LL << 40, &Config::Limits::max_outbound_bytes, nullptr},
+};
+
+void set_limit(Config::Limits& l, const LimitKey& k, int64_t v) {
+  if (k.u64)
+    l.*k.u64 = static_cast<uint64_t>(v);
+  else
+    l.*k.u32 = static_cast<uint32_t>(v);
+}
+int64_t get_limit(const Config::Limits& l, const LimitKey& k) {
+  return k.u64 ? static_cast<int64_t>(l.*k.u64) : static_cast<int64_t>(l.*k.u32);
+}
+
+void parse_limits(const toml::table& t, Config::Limits& l) {
+  for (auto& [k, v] : t) {
+    bool ok = false;
+    for (auto& lk : kLimitKeys) ok = ok || k.str() == lk.key;
+    if (!ok) fail("unknown key \"limits." + std::string(k.str()) + "\"");
+  }
+  for (auto& lk : kLimitKeys)
+    set_limit(l, lk, get_int(t, "limits", lk.key, get_limit(l, lk), lk.lo, lk.hi));
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::string& source_name) {
@@ -114,21 +157,25 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes", "brokers", "inbox", "cluster"});
+              "routes", "brokers", "inbox", "cluster", "limits"});
   Config c;
   if (auto* t = section(root, "server")) {
-    check_keys(*t, "server", {"host", "port", "workers", "max_header_bytes"});
+    check_keys(*t, "server",
+               {"host", "port", "workers", "max_header_bytes", "shutdown_timeout_ms"});
     c.server.host = get_string(*t, "server", "host", c.server.host);
     c.server.port = static_cast<uint16_t>(get_int(*t, "server", "port", c.server.port, 0, 65535));
     c.server.workers = static_cast<unsigned>(get_int(*t, "server", "workers", 0, 0, 4096));
     c.server.max_header_bytes = static_cast<size_t>(
         get_int(*t, "server", "max_header_bytes", c.server.max_header_bytes, 1024, 1 << 20));
+    c.server.shutdown_timeout_ms = static_cast<uint32_t>(get_int(
+        *t, "server", "shutdown_timeout_ms", c.server.shutdown_timeout_ms, 100, 3600 * 1000));
   }
+  if (auto* t = section(root, "limits")) parse_limits(*t, c.limits);
   if (auto* t = section(root, "engineio")) {
     const std::string w = "engineio";
     check_keys(*t, w,
                {"ping_interval_ms", "ping_timeout_ms", "upgrade_timeout_ms", "max_payload",
-                "transports", "cors_origins", "cors_credentials"});
+                "transports", "cors_origins", "cors_credentials", "allowed_origins"});
     auto& e = c.engineio;
     e.ping_interval_ms =
         static_cast<uint32_t>(get_int(*t, w, "ping_interval_ms", e.ping_interval_ms, 1, kMaxMs));
@@ -146,6 +193,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     if (e.transports.empty()) fail(w + ".transports: at least one transport is needed");
     e.cors_origins = get_strings(*t, w, "cors_origins", e.cors_origins);
     e.cors_credentials = get_bool(*t, w, "cors_credentials", e.cors_credentials);
+    e.allowed_origins = get_strings(*t, w, "allowed_origins", e.allowed_origins);
   }
   if (auto* t = section(root, "socketio")) {
     const std::string w = "socketio";
@@ -409,6 +457,22 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     const std::string k = var.substr(12);
     if (k == "BIN" || k == "CONFIG") continue;  // used by tooling, not config keys
     if (apply_inbox_env(c.inbox, k, var, v)) continue;
+    if (k.rfind("LIMITS_", 0) == 0) {
+      bool found = false;
+      for (auto& lk : kLimitKeys) {
+        std::string name = "LIMITS_";
+        for (const char* p = lk.key; *p; ++p) name += static_cast<char>(std::toupper(*p));
+        if (k != name) continue;
+        set_limit(c.limits, lk, env_int(var, v, lk.lo, lk.hi));
+        found = true;
+      }
+      if (!found) fail("unknown environment variable " + var);
+      continue;
+    }
+    if (k == "SERVER_SHUTDOWN_TIMEOUT_MS") {
+      c.server.shutdown_timeout_ms = static_cast<uint32_t>(env_int(var, v, 100, 3600 * 1000));
+      continue;
+    }
     if (k == "CLUSTER_ENABLED") {
       c.cluster.enabled = env_bool(var, v);
       continue;
@@ -443,6 +507,8 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
       c.engineio.cors_origins = split_list(v);
     else if (k == "ENGINEIO_CORS_CREDENTIALS")
       c.engineio.cors_credentials = env_bool(var, v);
+    else if (k == "ENGINEIO_ALLOWED_ORIGINS")
+      c.engineio.allowed_origins = split_list(v);
     else if (k == "SOCKETIO_PATH")
       c.socketio.path = v;
     else if (k == "SOCKETIO_CONNECT_TIMEOUT_MS")
@@ -704,13 +770,16 @@ std::string to_toml(const Config& c) {
   std::ostringstream o;
   o << "[server]\nhost = " << q(c.server.host) << "\nport = " << c.server.port
     << "\nworkers = " << c.server.workers << "\nmax_header_bytes = " << c.server.max_header_bytes
-    << "\n\n[engineio]\nping_interval_ms = " << c.engineio.ping_interval_ms
+    << "\nshutdown_timeout_ms = " << c.server.shutdown_timeout_ms << "\n\n[limits]";
+  for (auto& lk : kLimitKeys) o << "\n" << lk.key << " = " << get_limit(c.limits, lk);
+  o << "\n\n[engineio]\nping_interval_ms = " << c.engineio.ping_interval_ms
     << "\nping_timeout_ms = " << c.engineio.ping_timeout_ms
     << "\nupgrade_timeout_ms = " << c.engineio.upgrade_timeout_ms
     << "\nmax_payload = " << c.engineio.max_payload
     << "\ntransports = " << list(c.engineio.transports)
     << "\ncors_origins = " << list(c.engineio.cors_origins)
     << "\ncors_credentials = " << (c.engineio.cors_credentials ? "true" : "false")
+    << "\nallowed_origins = " << list(c.engineio.allowed_origins)
     << "\n\n[socketio]\npath = " << q(c.socketio.path)
     << "\nconnect_timeout_ms = " << c.socketio.connect_timeout_ms
     << "\nack_timeout_ms = " << c.socketio.ack_timeout_ms

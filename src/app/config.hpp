@@ -63,7 +63,23 @@ struct Config {
     uint16_t port = 3000;
     unsigned workers = 0;  // 0 = one per core
     size_t max_header_bytes = 16 * 1024;
+    uint32_t shutdown_timeout_ms = 10000;  // SIGTERM: drain for at most this long, then exit
   } server;
+
+  // [limits]: what one client, one address or everyone together may take.
+  // 0 turns a limit off. What each refusal looks like: README.md, "Limits".
+  struct Limits {
+    uint32_t max_connections = 100000;       // Engine.IO sessions on this node (HTTP 503)
+    uint32_t max_connections_per_ip = 1000;  // sessions from one address (HTTP 429)
+    uint32_t handshakes_per_second = 100;    // new sessions per second per address (HTTP 429)
+    uint32_t handshake_burst = 500;          // ... of which this many at once
+    uint32_t events_per_second = 500;        // Socket.IO events per second per socket
+    uint32_t event_burst = 1000;             // ... of which this many at once
+    uint32_t max_rooms_per_socket = 1000;    // joins beyond: refused
+    uint32_t max_name_bytes = 256;           // event and room names
+    uint32_t max_pending_acks = 1000;        // server emits awaiting the client's ack, per socket
+    uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // unsent bytes per connection (slow consumer)
+  } limits;
 
   struct EngineIO {
     uint32_t ping_interval_ms = 25000;
@@ -73,6 +89,10 @@ struct Config {
     std::vector<std::string> transports = {"polling", "websocket"};
     std::vector<std::string> cors_origins;  // empty = no CORS headers; "*" = any
     bool cors_credentials = false;
+    // Origins whose browsers may use Socket.IO (checked on every request that
+    // sends an Origin header: WebSocket handshakes too, which CORS does not
+    // cover); others get 403. Empty = any; "*" = any.
+    std::vector<std::string> allowed_origins;
   } engineio;
 
   struct SocketIO {

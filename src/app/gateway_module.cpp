@@ -15,6 +15,7 @@
 #include "app/route_sinks.hpp"
 #include "app/version.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "auth/key_ring.hpp"
 #include "gateways/client/builtin_handlers.hpp"
 #include "gateways/client/echo_app.hpp"
 #include "gateways/client/eio_server.hpp"
@@ -34,12 +35,15 @@
 
 namespace sb {
 
+static std::vector<hub::RouteSpec> route_specs(const Config& c);
+
 struct GatewayModule::Impl {
   Config config;
   std::vector<std::unique_ptr<net::Worker>> workers;
   std::vector<net::Worker*> worker_ptrs;
   std::vector<std::shared_ptr<net::Listener>> listeners;
-  std::shared_ptr<const JwtVerifier> verifier;
+  std::shared_ptr<const JwtVerifier> verifier;  // at start; `keys` holds the one in force
+  std::shared_ptr<KeyRing> keys;
   std::unique_ptr<sio::SioServer> sio;
   std::shared_ptr<sio::InboxService> inbox;  // after sio: stopped before it goes
   std::unique_ptr<eio::EioServer> sio_endpoint;
@@ -90,13 +94,14 @@ void GatewayModule::Impl::build_inbox() {
 
 bool GatewayModule::Impl::dashboard_authorized(const net::HttpRequest& req) const {
   if (config.dashboard.auth == "none") return true;
-  if (config.api.keys.empty()) return false;
-  if (api::api_key_valid(req, config.api.keys)) return true;
+  const auto api_keys = keys->api_keys();
+  if (api_keys->empty()) return false;
+  if (api::api_key_valid(req, *api_keys)) return true;
   // EventSource cannot send headers: the page passes the key in the URL.
   if (req.has_query_param("key")) {
     net::HttpRequest probe;
     probe.headers.emplace_back("x-api-key", std::string(req.query_param("key")));
-    return api::api_key_valid(probe, config.api.keys);
+    return api::api_key_valid(probe, *api_keys);
   }
   return false;
 }
@@ -139,25 +144,17 @@ void GatewayModule::Impl::build_intra_service() {
   sse = std::make_unique<intra::SseServer>(
       worker_ptrs, so, std::move(catalog), verifier, sse_cors,
       [this](const net::HttpRequest& r) { return dashboard_authorized(r); });
+  sse->set_key_ring(keys);
 
-  // Routes that name no broker use the first one (the built-in "memory" when
-  // none is configured).
-  std::vector<hub::RouteSpec> specs;
-  const std::string default_broker =
-      c.brokers.empty() ? std::string("memory") : c.brokers.front().name;
-  for (auto& r : c.routes)
-    specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp,
-                                   r.broker.empty() ? default_broker : r.broker, r.reply,
-                                   r.include_sender, r.store, r.deliver_missed});
   try {
-    routes = std::make_unique<hub::RouteTable>(specs);
+    routes = std::make_unique<hub::RouteTable>(route_specs(c));
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
   routes->set_sink("sse", make_sse_sink(*sse));
   routes->set_sink("room", make_room_sink(*sio, false));
   routes->set_sink("user", make_room_sink(*sio, true));
-  if (routes->size()) {
+  {  // also with no routes: a reload may add some
     auto* rt = routes.get();
     bus->set_router([rt](std::string_view name, const boost::json::value& payload) {
       return rt->apply("bus", name, payload);
@@ -236,12 +233,43 @@ void GatewayModule::Impl::build_inter_service() {
   });
 }
 
+// Routes that name no broker use the first one (the built-in "memory" when
+// none is configured).
+static std::vector<hub::RouteSpec> route_specs(const Config& c) {
+  std::vector<hub::RouteSpec> specs;
+  const std::string default_broker =
+      c.brokers.empty() ? std::string("memory") : c.brokers.front().name;
+  for (auto& r : c.routes)
+    specs.push_back(hub::RouteSpec{r.from, r.to, r.event, r.nsp,
+                                   r.broker.empty() ? default_broker : r.broker, r.reply,
+                                   r.include_sender, r.store, r.deliver_missed});
+  return specs;
+}
+
 static std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ConfigError("auth.jwt_key_file: cannot read \"" + path + "\"");
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// The JWT verifier of an [auth] section; null when it names no key.
+static std::shared_ptr<const JwtVerifier> make_verifier(const Config::Auth& a) {
+  if (a.jwt_secret.empty() && a.jwt_key_file.empty()) return nullptr;
+  JwtSettings js;
+  js.algorithm = a.jwt_algorithm;
+  js.key = !a.jwt_key_file.empty() ? read_file(a.jwt_key_file) : a.jwt_secret;
+  if (js.algorithm == "HS256" && !a.jwt_key_file.empty()) {
+    while (!js.key.empty() && (js.key.back() == '\n' || js.key.back() == '\r')) js.key.pop_back();
+  }
+  js.audience = a.jwt_audience;
+  js.issuer = a.jwt_issuer;
+  try {
+    return std::make_shared<JwtVerifier>(js);
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("auth: ") + e.what());
+  }
 }
 
 static bool path_under(const std::string& path, const std::string& prefix) {
@@ -264,21 +292,8 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
     im.worker_ptrs.push_back(im.workers.back().get());
   }
 
-  if (!c.auth.jwt_secret.empty() || !c.auth.jwt_key_file.empty()) {
-    JwtSettings js;
-    js.algorithm = c.auth.jwt_algorithm;
-    js.key = !c.auth.jwt_key_file.empty() ? read_file(c.auth.jwt_key_file) : c.auth.jwt_secret;
-    if (js.algorithm == "HS256" && !c.auth.jwt_key_file.empty()) {
-      while (!js.key.empty() && (js.key.back() == '\n' || js.key.back() == '\r')) js.key.pop_back();
-    }
-    js.audience = c.auth.jwt_audience;
-    js.issuer = c.auth.jwt_issuer;
-    try {
-      im.verifier = std::make_shared<JwtVerifier>(js);
-    } catch (const std::exception& e) {
-      throw ConfigError(std::string("auth: ") + e.what());
-    }
-  }
+  im.verifier = make_verifier(c.auth);
+  im.keys = std::make_shared<KeyRing>(im.verifier, c.api.keys);
 
   sio::SioOptions so;
   so.connect_timeout_ms = c.socketio.connect_timeout_ms;
@@ -288,7 +303,13 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   so.recovery.enabled = c.socketio.recovery.enabled;
   so.recovery.max_disconnection_ms = c.socketio.recovery.max_disconnection_ms;
   so.recovery.max_packets = c.socketio.recovery.max_packets;
+  so.events_per_second = c.limits.events_per_second;
+  so.event_burst = std::max(1u, c.limits.event_burst);
+  so.max_rooms = c.limits.max_rooms_per_socket;
+  so.max_name_bytes = c.limits.max_name_bytes;
+  so.max_pending_acks = c.limits.max_pending_acks;
   im.sio = std::make_unique<sio::SioServer>(im.worker_ptrs, so, im.verifier);
+  im.sio->set_key_ring(im.keys);
   im.build_inbox();
 
   for (size_t i = 0; i < c.socketio.namespaces.size(); ++i) {
@@ -317,6 +338,11 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   eo.ping_timeout_ms = c.engineio.ping_timeout_ms;
   eo.upgrade_timeout_ms = c.engineio.upgrade_timeout_ms;
   eo.max_payload = c.engineio.max_payload;
+  eo.allowed_origins = c.engineio.allowed_origins;
+  eo.max_connections = c.limits.max_connections;
+  eo.max_connections_per_ip = c.limits.max_connections_per_ip;
+  eo.handshakes_per_second = c.limits.handshakes_per_second;
+  eo.handshake_burst = std::max(1u, c.limits.handshake_burst);
   eo.allow_polling = eo.allow_websocket = false;
   for (auto& t : c.engineio.transports) {
     if (t == "polling") eo.allow_polling = true;
@@ -324,6 +350,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   }
   CorsPolicy cors(c.engineio.cors_origins, c.engineio.cors_credentials);
   net::WsLimits wl;
+  wl.max_outbound_bytes = c.limits.max_outbound_bytes;
   auto* sio_ptr = im.sio.get();
   im.sio_endpoint = std::make_unique<eio::EioServer>(
       im.worker_ptrs, eo, cors, wl,
@@ -337,6 +364,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   im.build_inter_service();
   api::ApiContext ac;
   ac.keys = c.api.keys;
+  ac.key_ring = im.keys;
   ac.sio = im.sio.get();
   ac.sse = im.sse.get();
   ac.bus = im.bus.get();
@@ -504,31 +532,60 @@ void GatewayModule::stop() {
   {
     std::lock_guard lk(im.mu);
     if (!im.running) return;
-    im.running = false;
+    im.running = false;  // /readyz answers 503 from now on
   }
+  // Runs `fn(worker)` on every worker's own thread and waits for all of them.
+  auto on_each = [&im](const char* what, auto fn) {
+    std::vector<std::future<void>> done;
+    for (auto* w : im.worker_ptrs) {
+      auto p = std::make_shared<std::promise<void>>();
+      done.push_back(p->get_future());
+      w->post([w, p, fn] {
+        fn(*w);
+        p->set_value();
+      });
+    }
+    for (size_t i = 0; i < done.size(); ++i)
+      if (done[i].wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+        spdlog::warn("shutdown: worker {} did not {} in time", i, what);
+  };
+  // 1. Stop accepting: new clients go to another node (or retry until we are back).
+  on_each("stop accepting", [&im](net::Worker& w) { im.listeners[w.index()]->stop(); });
+  // 2. Finish what was accepted: queued inbox writes are committed and answered
+  //    (the workers still run, so answers and pushes go out).
+  if (im.inbox) im.inbox->stop();
+  // 3. Tell clients to reconnect: an Engine.IO close (not a Socket.IO
+  //    disconnect), which socket.io-client answers by reconnecting.
   intra::attach_log_stream(nullptr);
-  // Stop accepting and close sessions on each worker's own thread, then stop the loops.
-  for (auto* w : im.worker_ptrs) {
-    auto done = std::make_shared<std::promise<void>>();
-    auto fut = done->get_future();
-    w->post([&im, w, done] {
-      im.listeners[w->index()]->stop();
-      im.sio_endpoint->close_all(w->index(), "server shutting down");
-      if (im.echo_endpoint) im.echo_endpoint->close_all(w->index(), "server shutting down");
-      im.sse->close_all(w->index(), "server shutting down");
-      done->set_value();
-    });
-    if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-      spdlog::warn("worker {} did not stop in time", w->index());
-  }
-  // Brokers before the loops they run on: pending callbacks complete with `stopped`.
+  on_each("close sessions", [&im](net::Worker& w) {
+    im.sio_endpoint->close_all(w.index(), "server shutting down");
+    if (im.echo_endpoint) im.echo_endpoint->close_all(w.index(), "server shutting down");
+    im.sse->close_all(w.index(), "server shutting down");
+  });
+  // 4. Brokers before the loops they run on: queued publishes are flushed,
+  //    pending callbacks complete with `stopped`.
   im.inter->stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let close frames go out
   for (auto& w : im.workers) w->stop();
   for (auto& w : im.workers) w->join();
-  // After the workers: what they queued (API calls, mark_read) is committed.
-  if (im.inbox) im.inbox->stop();
   im.cv.notify_all();
+}
+
+void GatewayModule::reload(const Config& fresh) {
+  auto& im = *impl_;
+  // Everything is built before anything is swapped: a bad file changes nothing.
+  auto verifier = make_verifier(fresh.auth);
+  try {
+    im.routes->replace(route_specs(fresh));
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  im.keys->set(std::move(verifier), fresh.api.keys);
+  spdlog::info("reloaded: JWT key ({}), {} API key(s), {} route(s)",
+               fresh.auth.jwt_secret.empty() && fresh.auth.jwt_key_file.empty()
+                   ? "none"
+                   : fresh.auth.jwt_algorithm,
+               fresh.api.keys.size(), fresh.routes.size());
 }
 
 void GatewayModule::wait() {

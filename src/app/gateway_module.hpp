@@ -49,8 +49,14 @@ class GatewayModule {
 
   // Binds and starts the workers. Throws std::system_error if the port is taken.
   void start();
-  // Closes every session, stops the workers and joins them.
+  // Graceful: stops accepting, commits and answers queued inbox writes, closes
+  // every session (clients reconnect), flushes broker publishes, stops the
+  // workers and joins them. main bounds it with server.shutdown_timeout_ms.
   void stop();
+  // SIGHUP: the JWT key, the API keys and the routes from `fresh` (the config
+  // file read again). Throws ConfigError, changing nothing, when one is
+  // invalid or a route change needs a restart (broker and client sources).
+  void reload(const Config& fresh);
   // Blocks until stop() (from a signal handler thread) finishes.
   void wait();
 

@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -23,6 +25,16 @@ static std::map<std::string, std::string> environment() {
     if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
   }
   return env;
+}
+
+// SIGHUP: reads the config again (file, environment) and applies what can
+// change without a restart; a bad file is logged and changes nothing.
+static void reload(sb::GatewayModule& module, const sb::CliOptions& opts) {
+  try {
+    module.reload(sb::load_config(opts, environment()));
+  } catch (const std::exception& e) {
+    spdlog::error("reload refused (the running config stays): {}", e.what());
+  }
 }
 
 int main(int argc, char** argv) {
@@ -49,15 +61,30 @@ int main(int argc, char** argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   try {
+    const uint32_t shutdown_timeout_ms = config.server.shutdown_timeout_ms;
     sb::GatewayModule module(std::move(config));
     module.start();
     int sig = 0;
-    sigwait(&set, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    for (;;) {
+      sigwait(&set, &sig);
+      if (sig != SIGHUP) break;
+      reload(module, opts);
+    }
+    spdlog::info("signal {}: shutting down (at most {} ms)", sig, shutdown_timeout_ms);
+    // A watchdog bounds the drain: past the timeout the process exits anyway,
+    // with status 1 so that a supervisor sees the shutdown was not clean.
+    std::thread([shutdown_timeout_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(shutdown_timeout_ms));
+      spdlog::error("shutdown took longer than server.shutdown_timeout_ms ({} ms): exiting",
+                    shutdown_timeout_ms);
+      spdlog::shutdown();
+      std::_Exit(1);
+    }).detach();
     module.stop();
   } catch (const sb::ConfigError& e) {
     std::cerr << "switchboard: invalid config: " << e.what() << "\n";

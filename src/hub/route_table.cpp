@@ -1,5 +1,7 @@
 #include "hub/route_table.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -92,23 +94,51 @@ void RouteTable::check(const RouteSpec& spec) {
   (void)build(spec);
 }
 
-RouteTable::RouteTable(const std::vector<RouteSpec>& specs) {
-  routes_.reserve(specs.size());
+auto RouteTable::build_all(const std::vector<RouteSpec>& specs) -> std::shared_ptr<const Routes> {
+  auto routes = std::make_shared<Routes>();
+  routes->reserve(specs.size());
   for (size_t i = 0; i < specs.size(); ++i) {
     try {
-      routes_.push_back(build(specs[i]));
+      routes->push_back(build(specs[i]));
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("routes[" + std::to_string(i) + "]." + e.what());
     }
   }
+  return routes;
+}
+
+RouteTable::RouteTable(const std::vector<RouteSpec>& specs) : routes_(build_all(specs)) {}
+
+// What the owner subscribed for: every source but the bus (which asks the table
+// on each event), as one comparable key per route.
+static std::vector<std::string> subscribed(const std::vector<RouteSource>& sources) {
+  std::vector<std::string> keys;
+  for (auto& s : sources) {
+    if (s.source == "bus") continue;
+    std::string k = s.source + '\n' + s.pattern + '\n' + s.origin + '\n' + s.broker + '\n' +
+                    (s.reply ? "r" : "-") + (s.include_sender ? "s" : "-");
+    if (s.reply)
+      for (auto& t : s.to) k += '\n' + t;  // a reply route's target is its request topic
+    keys.push_back(std::move(k));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+void RouteTable::replace(const std::vector<RouteSpec>& specs) {
+  auto fresh = build_all(specs);
+  RouteTable probe;
+  probe.routes_ = fresh;
+  if (subscribed(probe.sources()) != subscribed(sources()))
+    throw std::invalid_argument(
+        "routes: broker and client sources can change only with a restart (bus routes reload)");
+  std::lock_guard lk(mu_);
+  routes_ = std::move(fresh);
 }
 
 RouteTable::~RouteTable() = default;
 
 void RouteTable::set_sink(const std::string& scheme, std::shared_ptr<RouteSink> sink) {
-  for (auto& r : routes_)
-    for (auto& t : r.targets)
-      if (t.scheme == scheme) t.sink = sink.get();
   sinks_[scheme] = std::move(sink);
 }
 
@@ -122,7 +152,7 @@ void RouteTable::report_failure(const Route& r, const Target& t, std::string_vie
 
 std::vector<RouteSource> RouteTable::sources() const {
   std::vector<RouteSource> out;
-  for (auto& r : routes_)
+  for (auto& r : *snapshot())
     out.push_back(
         RouteSource{r.source, r.pattern, r.origin, r.broker, r.reply, r.include_sender, r.to});
   return out;
@@ -142,7 +172,8 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
   size_t made = 0;
   bool any = false;
   std::string target, event, error;
-  for (auto& r : routes_) {
+  const auto routes = snapshot();
+  for (auto& r : *routes) {
     if (!matches(r, source, name, origin)) continue;
     any = true;
     if (r.event) {
@@ -158,7 +189,9 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
         report_failure(r, t, name, error);
         continue;
       }
-      if (!t.sink) {
+      auto sink_it = sinks_.find(t.scheme);
+      RouteSink* sink = sink_it == sinks_.end() ? nullptr : sink_it->second.get();
+      if (!sink) {
         report_failure(r, t, name,
                        t.scheme == "broker" ? "no broker is configured"
                                             : "no sink for \"" + t.scheme + "\" targets");
@@ -167,7 +200,7 @@ size_t RouteTable::apply(std::string_view source, std::string_view name,
       error.clear();
       bool ok = false;
       try {
-        ok = t.sink->deliver(
+        ok = sink->deliver(
             Delivery{target, event, r.nsp, r.broker, data, name, r.store, r.deliver_missed}, error);
       } catch (const std::exception& e) {
         error = e.what();

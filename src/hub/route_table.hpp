@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,12 @@ class RouteTable {
   // Registers the sink of a scheme (before events flow).
   void set_sink(const std::string& scheme, std::shared_ptr<RouteSink> sink);
 
+  // SIGHUP: swaps in new routes (thread-safe; an event being routed finishes
+  // with the old ones). Broker and client sources are subscribed when the
+  // server starts, so they must stay as they are: throws std::invalid_argument
+  // (and keeps the old routes) when the specs are invalid or change them.
+  void replace(const std::vector<RouteSpec>& specs);
+
   // Delivers an event of `source` ("bus", "broker", "client") named `name` to
   // every matching route's targets; `origin` (the broker or the namespace it
   // came from) must equal the route's when both are set. Reply routes are
@@ -98,14 +105,13 @@ class RouteTable {
   // Every route's source, in config order.
   std::vector<RouteSource> sources() const;
 
-  size_t size() const { return routes_.size(); }
+  size_t size() const { return snapshot()->size(); }
   const RouteCounters& counters() const { return counters_; }
 
  private:
   struct Target {
     std::string scheme;
     RouteTemplate name;
-    RouteSink* sink = nullptr;
   };
   struct Route {
     std::string source;
@@ -121,14 +127,21 @@ class RouteTable {
     std::optional<bool> store;
     std::optional<bool> deliver_missed;
   };
+  using Routes = std::vector<Route>;
   static Route build(const RouteSpec& spec);
+  static std::shared_ptr<const Routes> build_all(const std::vector<RouteSpec>& specs);
+  std::shared_ptr<const Routes> snapshot() const {
+    std::lock_guard lk(mu_);
+    return routes_;
+  }
   static bool matches(const Route& r, std::string_view source, std::string_view name,
                       std::string_view origin);
   void report_failure(const Route& r, const Target& t, std::string_view name,
                       const std::string& error);
 
-  std::vector<Route> routes_;
-  std::map<std::string, std::shared_ptr<RouteSink>> sinks_;
+  mutable std::mutex mu_;  // guards the pointer only; the routes it points to never change
+  std::shared_ptr<const Routes> routes_;
+  std::map<std::string, std::shared_ptr<RouteSink>> sinks_;  // set before events flow
   RouteCounters counters_;
   LogLimiter log_limiter_;  // failures beyond a few a second are only counted
 };

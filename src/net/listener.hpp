@@ -2,6 +2,7 @@
 // One listening socket per worker on the same port (SO_REUSEPORT): the kernel
 // spreads new connections over the workers with no lock of ours.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,11 +23,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void accept();
-  void shed_one();  // out of file descriptors: accept and close one pending connection
+  void pause();           // out of file descriptors: shed what is queued, retry after a while
+  size_t shed_pending();  // accepts and closes queued connections with the reserve descriptor
   Worker& worker_;
-  int reserve_fd_ = -1;  // kept open so that shed_one() has a descriptor to spend
-  uint64_t shed_count_ = 0;
+  int reserve_fd_ = -1;   // kept open so that shed_pending() has a descriptor to spend
+  bool starved_ = false;  // in an out-of-descriptors episode (logged once per episode)
+  uint64_t episode_pauses_ = 0;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer pause_timer_;
   OnAccept on_accept_;
 };
 

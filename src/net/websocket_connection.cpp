@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 
 #include "net/exact_allocator.hpp"
+#include "net/overload_counters.hpp"
 #include "net/worker.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -21,7 +22,10 @@ WsConnection::WsConnection(Worker& worker, Socket socket, const WsLimits& limits
   socket_.non_blocking(true, ec);
 }
 
-WsConnection::~WsConnection() = default;
+WsConnection::~WsConnection() {
+  // Normally zero by now (shutdown_now); keeps the worker's gauge true otherwise.
+  worker_.add_outbound_bytes(-static_cast<int64_t>(queue_bytes_ + inflight_bytes_));
+}
 
 void WsConnection::start(std::string handshake) {
   auto w = std::make_shared<Wire>();
@@ -153,20 +157,50 @@ void WsConnection::notify_closed(const char* reason) {
 void WsConnection::send(WirePtr wire) {
   if (state_ != State::Open) return;
   queue_bytes_ += wire->bytes.size();
+  worker_.add_outbound_bytes(static_cast<int64_t>(wire->bytes.size()));
   queue_.push_back(std::move(wire));
-  if (queue_bytes_ > limits_.max_outbound_bytes) {
-    // Slow consumer: it cannot keep up, so it goes rather than growing our memory.
-    // Deferred: the caller may be iterating over a room that this would change.
-    queue_.clear();
-    queue_bytes_ = 0;
-    state_ = State::Closing;
-    worker_.post([self = shared_from_this()] {
-      self->notify_closed("slow consumer");
-      self->shutdown_now();
-    });
-    return;
-  }
+  if (queue_bytes_ + inflight_bytes_ > limits_.max_outbound_bytes) return cut_slow_consumer();
   schedule_flush();
+}
+
+// The peer does not read what it is sent: rather than growing our memory, drop
+// what is queued and close with a reason (after the write in flight: a frame
+// cannot be cut in two). A peer that never reads is cut by the close timer.
+void WsConnection::cut_slow_consumer() {
+  overload_counters().slow_consumers.fetch_add(1, std::memory_order_relaxed);
+  drop_queue();
+  auto w = std::make_shared<Wire>();
+  ws::append_frame(w->bytes, ws::Opcode::Close,
+                   ws::close_payload(ws::kClosePolicy, "slow consumer"));
+  queue_bytes_ = w->bytes.size();
+  worker_.add_outbound_bytes(static_cast<int64_t>(queue_bytes_));
+  queue_.push_back(std::move(w));
+  begin_closing();
+  // Deferred: the caller may be iterating over a room that this would change.
+  worker_.post([self = shared_from_this()] { self->notify_closed("slow consumer"); });
+}
+
+void WsConnection::drop_queue() {
+  worker_.add_outbound_bytes(-static_cast<int64_t>(queue_bytes_));
+  queue_.clear();
+  queue_bytes_ = 0;
+}
+
+void WsConnection::begin_closing() {
+  state_ = State::Closing;
+  close_after_flush_ = true;
+  schedule_flush();
+  // Do not wait forever for a peer that never reads.
+  std::weak_ptr<WsConnection> weak = weak_from_this();
+  worker_.wheel().schedule_in(5000, [weak] {
+    if (auto self = weak.lock()) self->shutdown_now();
+  });
+}
+
+void WsConnection::write_done() {
+  worker_.add_outbound_bytes(-static_cast<int64_t>(inflight_bytes_));
+  inflight_bytes_ = 0;
+  inflight_.clear();
 }
 
 void WsConnection::schedule_flush() {
@@ -187,6 +221,7 @@ void WsConnection::flush() {
     return;
   }
   inflight_.swap(queue_);
+  inflight_bytes_ = queue_bytes_;
   queue_bytes_ = 0;
   gather_.clear();
   size_t total = 0;
@@ -203,13 +238,13 @@ void WsConnection::flush() {
     n = 0;
   }
   if (ec) {
-    inflight_.clear();
+    write_done();
     notify_closed("transport error");
     shutdown_now();
     return;
   }
   if (n == total) {
-    inflight_.clear();
+    write_done();
     if (close_after_flush_) shutdown_now();
     return;
   }
@@ -225,7 +260,7 @@ void WsConnection::write_async() {
   boost::asio::async_write(
       socket_, gather_, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
         self->writing_ = false;
-        self->inflight_.clear();
+        self->write_done();
         if (ec) {
           self->notify_closed("transport error");
           self->shutdown_now();
@@ -240,15 +275,9 @@ void WsConnection::close(uint16_t code, std::string_view reason_text, const char
   auto w = std::make_shared<Wire>();
   ws::append_frame(w->bytes, ws::Opcode::Close, ws::close_payload(code, reason_text));
   send(std::move(w));
-  state_ = State::Closing;
-  close_after_flush_ = true;
+  if (state_ != State::Open) return;  // that frame was one too many: cut as slow
   notify_closed(reason);
-  schedule_flush();
-  // Do not wait forever for a peer that never reads.
-  std::weak_ptr<WsConnection> weak = weak_from_this();
-  worker_.wheel().schedule_in(5000, [weak] {
-    if (auto self = weak.lock()) self->shutdown_now();
-  });
+  begin_closing();
 }
 
 void WsConnection::abort(const char* reason) {
@@ -259,8 +288,8 @@ void WsConnection::abort(const char* reason) {
 void WsConnection::shutdown_now() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
-  queue_.clear();
-  queue_bytes_ = 0;
+  drop_queue();
+  if (!writing_) write_done();  // else the aborted write's handler does it
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);

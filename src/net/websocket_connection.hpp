@@ -27,7 +27,8 @@ class WsHandler {
 
 struct WsLimits {
   uint64_t max_message_bytes = 1000000;
-  uint64_t max_outbound_bytes = 16 * 1024 * 1024;  // queued and unsent; beyond it: disconnect
+  // Queued and unsent; beyond it the connection is closed (1008 "slow consumer").
+  uint64_t max_outbound_bytes = 16 * 1024 * 1024;
 };
 
 class WsConnection final : public std::enable_shared_from_this<WsConnection>, public Flushable {
@@ -79,6 +80,10 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   void flush_now() override;
   void write_async();  // the rest of gather_ once the socket would block
   void shutdown_now();
+  void cut_slow_consumer();
+  void drop_queue();
+  void begin_closing();
+  void write_done();  // the write in flight is over: releases its buffers
 
   Worker& worker_;
   Socket socket_;
@@ -90,6 +95,7 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   std::vector<WirePtr> inflight_;
   std::vector<boost::asio::const_buffer> gather_;
   uint64_t queue_bytes_ = 0;
+  uint64_t inflight_bytes_ = 0;  // handed to the socket, not yet all written
   State state_ = State::Open;
   bool writing_ = false;
   bool flush_scheduled_ = false;

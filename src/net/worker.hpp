@@ -38,6 +38,11 @@ class Worker {
   // Shared scratch buffer for reads: valid only until the handler returns.
   std::vector<uint8_t>& read_buffer() { return read_buffer_; }
 
+  // Bytes queued and unsent on this worker's WebSocket connections (their
+  // outbound queues report changes; owner thread only, read by metrics there).
+  uint64_t outbound_bytes() const { return outbound_bytes_; }
+  void add_outbound_bytes(int64_t delta) { outbound_bytes_ += static_cast<uint64_t>(delta); }
+
   // True once a thread runs (or ran) the loop.
   bool loop_started() const {
     return thread_id_.load(std::memory_order_relaxed) != std::thread::id{};
@@ -91,6 +96,7 @@ class Worker {
   std::vector<std::shared_ptr<Flushable>> pending_flush_;
   std::vector<std::shared_ptr<Flushable>> flushing_;
   bool flush_posted_ = false;
+  uint64_t outbound_bytes_ = 0;
 };
 
 }  // namespace sb::net

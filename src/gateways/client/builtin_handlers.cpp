@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "gateways/client/sio_socket.hpp"
+#include "net/overload_counters.hpp"
 
 namespace sb::sio {
 
@@ -11,6 +12,17 @@ namespace json = boost::json;
 static std::string room_arg(const Event& e, size_t i) {
   if (e.args.size() <= i || !e.args[i].is_string()) throw WsException("room must be a string");
   return std::string(e.args[i].as_string());
+}
+
+// A room named by a client for a broadcast or a sockets operation ([limits] max_name_bytes).
+static std::string target_room_arg(const Socket& s, const Event& e, size_t i) {
+  auto room = room_arg(e, i);
+  const auto max = s.server().options().max_name_bytes;
+  if (max && room.size() > max) {
+    net::overload_counters().reject(net::Limit::NameLength);
+    throw WsException("room name too long");
+  }
+  return room;
 }
 
 static std::string event_arg(const Event& e, size_t i) {
@@ -43,16 +55,20 @@ EventHandler make_builtin_handler(const std::string& spec) {
         s.ack(e, json::array{json::object{{"error", "forbidden room"}}});
         return;
       }
-      if (join)
-        s.join(room);
-      else
-        s.leave(room);
+      if (join && !s.join(room)) {
+        const auto max = s.server().options().max_name_bytes;
+        const bool too_long = max && room.size() > max;
+        s.ack(e, json::array{
+                     json::object{{"error", too_long ? "room name too long" : "too many rooms"}}});
+        return;
+      }
+      if (!join) s.leave(room);
       s.ack(e, json::array{true});
     };
   }
   if (spec == "to_room") {
     return [](Socket& s, Event& e) {
-      auto room = room_arg(e, 0);
+      auto room = target_room_arg(s, e, 0);
       auto event = event_arg(e, 1);
       s.to(room).emit(event, tail(e.args, 2), e.attachments);
       s.ack(e, json::array{true});
@@ -69,8 +85,8 @@ EventHandler make_builtin_handler(const std::string& spec) {
   if (spec == "sockets_join" || spec == "sockets_leave") {
     const bool join = spec == "sockets_join";
     return [join](Socket& s, Event& e) {
-      auto room = room_arg(e, 0);
-      auto target = room_arg(e, 1);
+      auto room = target_room_arg(s, e, 0);
+      auto target = target_room_arg(s, e, 1);
       if (target.rfind("user:", 0) == 0) {
         s.ack(e, json::array{json::object{{"error", "forbidden room"}}});
         return;

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 
+#include "net/timing_wheel.hpp"
 #include "net/worker.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -46,8 +47,13 @@ std::string websocket_accept_response(
   return r;
 }
 
-std::string raw_upgrade_refusal(std::string_view message) {
-  std::string r = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\n";
+std::string raw_upgrade_refusal(std::string_view message, int status,
+                                std::string_view content_type) {
+  std::string r = "HTTP/1.1 " + std::to_string(status) + " " + net::status_reason(status) +
+                  "\r\nConnection: close\r\nContent-type: ";
+  r += content_type;
+  r += "\r\n";
+  if (status == 429 || status == 503) r += "Retry-After: 1\r\n";
   r += "Content-Length: " + std::to_string(message.size()) + "\r\n\r\n";
   r += message;
   return r;
@@ -72,7 +78,9 @@ EioServer::EioServer(std::vector<net::Worker*> workers, EioOptions options, Cors
       cors_(std::move(cors)),
       ws_limits_(ws_limits),
       factory_(std::move(factory)),
-      sessions_(workers_.size()) {
+      sessions_(workers_.size()),
+      admission_(AdmissionLimits{options_.max_connections, options_.max_connections_per_ip,
+                                 options_.handshakes_per_second, options_.handshake_burst}) {
   ws_limits_.max_message_bytes = options_.max_payload;
 }
 
@@ -101,6 +109,15 @@ int EioServer::worker_of(const std::string& sid) {
   return (hi << 6) | lo;
 }
 
+bool EioServer::origin_allowed(std::string_view origin) const {
+  // Only browsers send Origin, and they cannot lie about it: the check stops
+  // other sites' pages (cross-site WebSocket hijacking), not other programs.
+  if (options_.allowed_origins.empty() || origin.empty()) return true;
+  for (auto& o : options_.allowed_origins)
+    if (o == "*" || o == origin) return true;
+  return false;
+}
+
 std::string EioServer::open_packet(const std::string& sid, bool polling) const {
   std::string s = "0{\"sid\":\"" + sid + "\",\"upgrades\":";
   s += (polling && options_.allow_websocket) ? "[\"websocket\"]" : "[]";
@@ -127,7 +144,30 @@ std::shared_ptr<EioSession> EioServer::find(unsigned worker, const std::string& 
 }
 
 void EioServer::remove(unsigned worker, const std::string& sid) {
-  sessions_[worker].erase(sid);
+  auto& m = sessions_[worker];
+  auto it = m.find(sid);
+  if (it == m.end()) return;
+  admission_.release(it->second->handshake().address);
+  m.erase(it);
+}
+
+void EioServer::refuse_limit(const std::shared_ptr<net::HttpConnection>& conn, net::Limit limit,
+                             bool upgrade) {
+  // Engine.IO's own refusals (allowRequest) use code 4 with a message; the status
+  // says whether the server is full (503) or this address asks too much (429).
+  const int status = limit == net::Limit::Connections ? 503 : 429;
+  const char* message = limit == net::Limit::Connections ? "Too many connections"
+                        : limit == net::Limit::ConnectionsPerIp
+                            ? "Too many connections from this address"
+                            : "Too many handshakes";
+  const std::string body = "{\"code\":4,\"message\":\"" + std::string(message) + "\"}";
+  if (upgrade) return conn->write_and_close(raw_upgrade_refusal(body, status, "application/json"));
+  net::HttpResponse r;
+  r.status = status;
+  r.header("Content-Type", "application/json");
+  r.header("Retry-After", "1");
+  r.body = body;
+  conn->respond(std::move(r));
 }
 
 EioServer::TransportCounts EioServer::transport_counts(unsigned worker) const {
@@ -153,6 +193,13 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   }
   auto cors_headers = cors_.headers(origin);
   const bool is_upgrade = req.upgrade_websocket;
+  if (!origin_allowed(origin)) {
+    // Engine.IO's answer to a refused request (allowRequest): 403, code 4.
+    const std::string body = R"({"code":4,"message":"Forbidden"})";
+    if (is_upgrade)
+      return conn->write_and_close(raw_upgrade_refusal(body, 403, "application/json"));
+    return error(conn, ErrorCode::Forbidden, 403);
+  }
   auto refuse = [&](ErrorCode code) {
     if (is_upgrade)
       conn->write_and_close(raw_upgrade_refusal(error_message(code)));
@@ -211,10 +258,12 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   if (websocket && !is_upgrade) return refuse(ErrorCode::BadRequest);
   if (polling && is_upgrade) return refuse(ErrorCode::BadRequest);
   if (req.query_param("EIO") != "4") return refuse(ErrorCode::UnsupportedProtocolVersion);
+  if (auto limit = admission_.admit(req.remote_address, net::TimingWheel::now_ms()))
+    return refuse_limit(conn, *limit, is_upgrade);
   if (websocket) {
     auto& w = conn->worker();
     auto detached = conn->detach();
-    if (detached.fd < 0) return;
+    if (detached.fd < 0) return admission_.release(req.remote_address);
     upgrade(w, std::move(detached), std::move(req), true);
     return;
   }
@@ -261,11 +310,14 @@ void EioServer::upgrade(net::Worker& owner, net::HttpConnection::Detached detach
   sock.assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), detached.fd, ec);
   if (ec) {
     ::close(detached.fd);
+    if (new_session) admission_.release(req.remote_address);
     return;
   }
   const std::string_view key = req.header("sec-websocket-key");
-  if (key.empty() || req.header("sec-websocket-version") != "13")
+  if (key.empty() || req.header("sec-websocket-version") != "13") {
+    if (new_session) admission_.release(req.remote_address);
     return write_raw_and_close(std::move(sock), raw_upgrade_refusal("Bad request"));
+  }
 
   std::shared_ptr<EioSession> session;
   if (!new_session) {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateways/client/admission.hpp"
 #include "gateways/client/cors_policy.hpp"
 #include "gateways/client/eio_session.hpp"
 #include "net/http_connection.hpp"
@@ -41,6 +42,7 @@ class EioServer {
 
   const EioOptions& options() const { return options_; }
   const CorsPolicy& cors() const { return cors_; }
+  const net::WsLimits& ws_limits() const { return ws_limits_; }
 
   // Session table of one worker; only that worker's thread touches it.
   std::shared_ptr<EioSession> find(unsigned worker, const std::string& sid);
@@ -64,7 +66,11 @@ class EioServer {
   void upgrade(net::Worker& owner, net::HttpConnection::Detached detached, net::HttpRequest req,
                bool new_session);
   void error(const std::shared_ptr<net::HttpConnection>& conn, ErrorCode code, int status = 400);
+  // A new session refused by a limit: 503 (server full) or 429 (this address).
+  void refuse_limit(const std::shared_ptr<net::HttpConnection>& conn, net::Limit limit,
+                    bool upgrade);
   std::string new_sid(unsigned worker) const;
+  bool origin_allowed(std::string_view origin) const;
   static int worker_of(const std::string& sid);
 
   std::vector<net::Worker*> workers_;
@@ -74,6 +80,7 @@ class EioServer {
   AppFactory factory_;
   // Keyed by a view of the session's own sid (the session outlives its entry).
   std::vector<std::unordered_map<std::string_view, std::shared_ptr<EioSession>>> sessions_;
+  Admission admission_;
 };
 
 // The 101 response for a WebSocket handshake, with extra headers.
@@ -81,6 +88,7 @@ std::string websocket_accept_response(
     std::string_view client_key, const std::vector<std::pair<std::string, std::string>>& extra);
 
 // Raw text answer on a socket that asked to upgrade and is refused.
-std::string raw_upgrade_refusal(std::string_view message);
+std::string raw_upgrade_refusal(std::string_view message, int status = 400,
+                                std::string_view content_type = "text/html");
 
 }  // namespace sb::eio

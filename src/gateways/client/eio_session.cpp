@@ -1,6 +1,7 @@
 #include "gateways/client/eio_session.hpp"
 
 #include "gateways/client/eio_server.hpp"
+#include "net/overload_counters.hpp"
 #include "net/timing_wheel.hpp"
 #include "net/worker.hpp"
 #include "protocol/engineio_packet.hpp"
@@ -109,7 +110,20 @@ void EioSession::send(const net::WirePtr& wire) {
     if (ws_) ws_->send(wire);
     return;
   }
+  // Nothing goes after the close packet, nor to a consumer already cut.
+  if (state_ == State::Closing || slow_cut_) return;
   poll_queue_.push_back(wire);
+  poll_bytes_ += wire->bytes.size();
+  if (poll_bytes_ > server_.ws_limits().max_outbound_bytes) {
+    // Slow consumer over polling: same bound and reason as over a WebSocket.
+    net::overload_counters().slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    poll_queue_.clear();
+    poll_bytes_ = 0;
+    slow_cut_ = true;
+    // Deferred: the caller may be iterating over a room that closing changes.
+    worker_.post([self = shared_from_this()] { self->close("slow consumer"); });
+    return;
+  }
   if (pending_get_) flush_poll();
 }
 
@@ -127,6 +141,7 @@ void EioSession::flush_poll() {
       body.append(w->payload());
   }
   poll_queue_.clear();
+  poll_bytes_ = 0;
   auto conn = std::move(pending_get_);
   pending_get_.reset();
   respond_text(conn, std::move(body));
@@ -238,6 +253,7 @@ void EioSession::finish_upgrade() {
   }
   for (auto& w : poll_queue_) ws_->send(w);
   poll_queue_.clear();
+  poll_bytes_ = 0;
 }
 
 void EioSession::on_ws_message(bool binary, std::string_view data) {
@@ -398,6 +414,7 @@ void EioSession::on_closed(const char* reason) {
     respond_text(conn, "1");
   }
   poll_queue_.clear();
+  poll_bytes_ = 0;
   server_.remove(worker_.index(), sid_);
   if (app_) {
     auto app = std::move(app_);

@@ -52,6 +52,13 @@ struct EioOptions {
   uint64_t max_payload = 1000000;
   bool allow_polling = true;
   bool allow_websocket = true;
+  // [limits]: sessions in all and per address, handshakes per second per address.
+  uint32_t max_connections = 0;  // 0 = no limit (the same for the others)
+  uint32_t max_connections_per_ip = 0;
+  uint32_t handshakes_per_second = 0;
+  uint32_t handshake_burst = 0;
+  // engineio.allowed_origins: empty = any.
+  std::vector<std::string> allowed_origins;
 };
 
 // The heartbeat is the session's embedded wheel timer (nothing allocated per ping).
@@ -126,6 +133,8 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
   // Polling
   std::shared_ptr<net::HttpConnection> pending_get_;
   std::vector<net::WirePtr> poll_queue_;
+  uint64_t poll_bytes_ = 0;  // bounded like a WebSocket's outbound queue
+  bool slow_cut_ = false;    // past the bound: dropping until the posted close runs
   // WebSocket (the live one, or the one being probed during an upgrade)
   std::shared_ptr<net::WsConnection> ws_;
   std::shared_ptr<net::WsConnection> probe_;

@@ -9,6 +9,8 @@
 
 #include "auth/jwt_verifier.hpp"
 #include "gateways/client/sio_socket.hpp"
+#include "net/overload_counters.hpp"
+#include "net/timing_wheel.hpp"
 #include "net/worker.hpp"
 
 namespace sb::sio {
@@ -51,7 +53,10 @@ std::shared_ptr<Socket> SioClient::find(std::string_view nsp) {
 }
 
 void SioClient::send(const std::vector<net::WirePtr>& wires, bool is_volatile) {
-  if (is_volatile && !session_.writable()) return;
+  if (is_volatile && !session_.writable()) {
+    net::overload_counters().volatile_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   server_.counters(session_.worker().index()).packets_out.fetch_add(1, std::memory_order_relaxed);
   for (auto& w : wires) session_.send(w);
 }
@@ -136,7 +141,7 @@ void SioClient::connect(Packet& p) {
       token = std::string(h.substr(7));
   }
   std::string user_id;
-  const JwtVerifier* verifier = server_.verifier();
+  const auto verifier = server_.verifier();
   if (!token.empty() && verifier) {
     auto r = verifier->verify(token);
     if (!r.ok) return refuse("unauthorized", json::object{{"reason", r.error}});
@@ -216,9 +221,10 @@ void SioClient::dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attach
   for (size_t i = 1; i < arr.size(); ++i) e.args.push_back(std::move(arr[i]));
   e.attachments = std::move(attachments);
   e.ack_id = p.id;
+  auto keep = s.shared_from_this();
+  if (!admit_event(s, e)) return;
   const EventHandler* handler = s.nsp().find(e.name);
   if (!handler) return;  // no listener: ignored, as in the reference server
-  auto keep = s.shared_from_this();
   auto report = [&](json::value payload) {
     json::array args;
     args.push_back(std::move(payload));
@@ -240,6 +246,39 @@ void SioClient::dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attach
     report(json::object{
         {"status", "error"}, {"message", "Internal server error"}, {"cause", cause()}});
   }
+}
+
+// [limits]: the event rate and the event name length. A refused event is not
+// handled; the client learns why: an event that asked for an ack gets the ack
+// [{"error": code, "message": ...}], any other gets one `exception` event per
+// run of refusals (not one per refused event: a flood must not double itself).
+bool SioClient::admit_event(Socket& s, Event& e) {
+  const auto& o = server_.options();
+  const char* code = nullptr;
+  const char* message = nullptr;
+  if (o.max_name_bytes && e.name.size() > o.max_name_bytes) {
+    net::overload_counters().reject(net::Limit::NameLength);
+    code = "name_too_long";
+    message = "event name too long";
+  } else if (!s.take_event_token(net::TimingWheel::now_ms())) {
+    net::overload_counters().reject(net::Limit::EventRate);
+    code = "rate_limited";
+    message = "too many events";
+  } else {
+    s.rate_notified = false;
+    return true;
+  }
+  if (e.wants_ack()) {
+    s.ack(e, json::array{json::object{{"error", code}, {"message", message}}});
+  } else if (!s.rate_notified) {
+    s.rate_notified = true;
+    std::string pattern = e.name.size() > 64 ? e.name.substr(0, 64) : e.name;
+    s.emit("exception", json::array{json::object{{"status", "error"},
+                                                 {"code", code},
+                                                 {"message", message},
+                                                 {"cause", json::object{{"pattern", pattern}}}}});
+  }
+  return false;
 }
 
 void SioClient::remove(Socket& s, const std::string& reason) {

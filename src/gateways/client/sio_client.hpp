@@ -37,6 +37,7 @@ class SioClient : public eio::EioApp, private net::WheelTimer {
   void handle(Packet&& p, std::vector<Bytes>&& attachments);
   void connect(Packet& p);
   void dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments);
+  bool admit_event(Socket& s, Event& e);
   void fail(const char* reason);
   std::shared_ptr<Socket> find(std::string_view nsp);
   void on_timer() override;  // connect timeout

@@ -1,6 +1,7 @@
 #include "gateways/client/sio_server.hpp"
 
 #include "auth/jwt_verifier.hpp"
+#include "auth/key_ring.hpp"
 #include "gateways/client/eio_session.hpp"
 #include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_client.hpp"
@@ -101,6 +102,10 @@ SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
       counters_(std::make_unique<SioWorkerCounters[]>(workers_.size())) {}
 
 SioServer::~SioServer() = default;
+
+std::shared_ptr<const JwtVerifier> SioServer::verifier() const {
+  return key_ring_ ? key_ring_->verifier() : verifier_;
+}
 
 Namespace& SioServer::of(const std::string& name) {
   auto& ns = namespaces_[name];

@@ -18,7 +18,8 @@
 
 namespace sb {
 class JwtVerifier;
-}
+class KeyRing;
+}  // namespace sb
 namespace sb::net {
 class Worker;
 }
@@ -38,6 +39,12 @@ struct SioOptions {
   uint32_t max_attachments = 10;
   bool allow_anonymous = false;
   RecoveryOptions recovery;
+  // [limits] per socket (0 = no limit). Refusals are documented in the README.
+  uint32_t events_per_second = 0;  // token bucket refill
+  uint32_t event_burst = 0;        // token bucket size
+  uint32_t max_rooms = 0;          // rooms a socket is in (its own user room included)
+  uint32_t max_name_bytes = 0;     // event and room names
+  uint32_t max_pending_acks = 0;   // server-to-client emits awaiting their ack
 };
 
 // Targets of a broadcast, built fluently: server.of("/").to("r").except("x").emit(...).
@@ -158,7 +165,9 @@ class SioServer {
   std::unique_ptr<eio::EioApp> make_client(eio::EioSession& session);
 
   const SioOptions& options() const { return options_; }
-  const JwtVerifier* verifier() const { return verifier_.get(); }
+  // The verifier in force (SIGHUP may replace it: see set_key_ring); null: no JWT key.
+  std::shared_ptr<const JwtVerifier> verifier() const;
+  void set_key_ring(std::shared_ptr<const KeyRing> ring) { key_ring_ = std::move(ring); }
   // Connection state recovery; null when off.
   RecoveryStore* recovery() { return recovery_.get(); }
 
@@ -183,6 +192,7 @@ class SioServer {
   std::vector<net::Worker*> workers_;
   SioOptions options_;
   std::shared_ptr<const JwtVerifier> verifier_;
+  std::shared_ptr<const KeyRing> key_ring_;
   std::unique_ptr<RecoveryStore> recovery_;
   std::unordered_map<std::string, std::unique_ptr<Namespace>> namespaces_;
   std::vector<std::unordered_map<std::string, NamespaceShard>> shards_;

@@ -4,6 +4,8 @@
 
 #include "gateways/client/eio_session.hpp"
 #include "gateways/client/sio_client.hpp"
+#include "net/overload_counters.hpp"
+#include "net/timing_wheel.hpp"
 #include "net/worker.hpp"
 
 namespace sb::sio {
@@ -15,7 +17,13 @@ Socket::Socket(SioServer& server, SioClient& client, const Namespace& nsp, std::
       nsp_(&nsp),
       id_(std::move(id)),
       user_id_(std::move(user_id)),
-      auth_(std::move(auth)) {}
+      auth_(std::move(auth)),
+      events_(server.options().event_burst, net::TimingWheel::now_ms()) {}
+
+bool Socket::take_event_token(uint64_t now_ms) {
+  const auto& o = server_.options();
+  return events_.take(o.events_per_second, o.event_burst, now_ms);
+}
 
 Socket::~Socket() = default;
 
@@ -48,6 +56,11 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
                            std::vector<Bytes> attachments) {
   if (!client_) {
     cb(AckResult{false, "socket disconnected", {}, {}});
+    return;
+  }
+  if (const auto max = server_.options().max_pending_acks; max && pending_acks_.size() >= max) {
+    net::overload_counters().reject(net::Limit::PendingAcks);
+    cb(AckResult{false, "too many pending acks", {}, {}});
     return;
   }
   const uint64_t id = next_ack_id_++;
@@ -87,10 +100,21 @@ bool Socket::in_room(std::string_view room) const {
   return std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end();
 }
 
-void Socket::join(const std::string& room) {
-  if (!client_ || in_room(room)) return;
+bool Socket::join(const std::string& room) {
+  if (!client_) return false;
+  if (in_room(room)) return true;
+  const auto& o = server_.options();
+  if (o.max_name_bytes && room.size() > o.max_name_bytes) {
+    net::overload_counters().reject(net::Limit::NameLength);
+    return false;
+  }
+  if (o.max_rooms && rooms_.size() >= o.max_rooms) {
+    net::overload_counters().reject(net::Limit::Rooms);
+    return false;
+  }
   rooms_.push_back(room);
   server_.join(*this, room);
+  return true;
 }
 
 void Socket::leave(const std::string& room) {

@@ -9,6 +9,7 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_types.hpp"
+#include "net/token_bucket.hpp"
 
 namespace sb::eio {
 class EioSession;
@@ -45,7 +46,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // Answers a client's event that asked for an acknowledgement (once).
   void ack(Event& e, boost::json::array args = {}, std::vector<Bytes> attachments = {});
 
-  void join(const std::string& room);
+  // False when refused: a name longer than limits.max_name_bytes, or
+  // limits.max_rooms reached (counted in switchboard_limit_rejected_total).
+  bool join(const std::string& room);
   void leave(const std::string& room);
   const std::vector<std::string>& rooms() const { return rooms_; }
   bool in_room(std::string_view room) const;
@@ -64,9 +67,12 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void send_wires(const std::vector<net::WirePtr>& wires, bool is_volatile = false);
   void on_ack(uint64_t id, boost::json::array args, std::vector<Bytes> attachments);
   void on_disconnect(const std::string& reason);
-  uint64_t mark = 0;       // broadcast dedupe stamp (see NamespaceShard::mark_seq)
-  uint64_t skip_upto = 0;  // recovered: broadcasts up to this seq were replayed
-  std::string pid;         // private session id (connection state recovery)
+  // Takes an event from this socket's rate (limits.events_per_second).
+  bool take_event_token(uint64_t now_ms);
+  bool rate_notified = false;  // the client was told of the current run of refusals
+  uint64_t mark = 0;           // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+  uint64_t skip_upto = 0;      // recovered: broadcasts up to this seq were replayed
+  std::string pid;             // private session id (connection state recovery)
   bool recovered = false;
 
  private:
@@ -84,6 +90,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::vector<std::string> rooms_;
   std::vector<PendingAck> pending_acks_;
   uint64_t next_ack_id_ = 0;
+  net::TokenBucket events_;
 };
 
 }  // namespace sb::sio

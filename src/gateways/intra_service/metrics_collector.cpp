@@ -8,6 +8,7 @@
 
 #include "gateways/intra_service/event_bus.hpp"
 #include "hub/route_table.hpp"
+#include "net/overload_counters.hpp"
 #include "net/timing_wheel.hpp"
 #include "net/worker.hpp"
 
@@ -47,6 +48,7 @@ void MetricsCollector::collect(Done done) {
       auto& ws = snap->workers[w->index()];
       ws.index = w->index();
       ws.loop_lag_ms = static_cast<double>(steady_us() - posted_us) / 1000.0;
+      ws.outbound_bytes = w->outbound_bytes();
       for (auto& p : probes_) p(w->index(), ws);
       if (sse_) {
         auto st = sse_->worker_stats(w->index());
@@ -82,6 +84,12 @@ void MetricsCollector::collect(Done done) {
         s.routes_failed = c.failed.load(std::memory_order_relaxed);
       }
       if (broker_probe_) s.brokers = broker_probe_();
+      auto& oc = net::overload_counters();
+      for (auto& r : oc.rejected) s.limit_rejected.push_back(r.load(std::memory_order_relaxed));
+      s.accept_pauses = oc.accept_pauses.load(std::memory_order_relaxed);
+      s.accept_shed = oc.accept_shed.load(std::memory_order_relaxed);
+      s.slow_consumers = oc.slow_consumers.load(std::memory_order_relaxed);
+      s.volatile_dropped = oc.volatile_dropped.load(std::memory_order_relaxed);
       done(snap);
     });
   }
@@ -213,6 +221,15 @@ std::string MetricsCollector::to_json(const MetricsSnapshot& s, const MetricsSna
   o["totals"] =
       json::object{{"socketio_in", t.in}, {"socketio_out", t.out}, {"sse_delivered", t.sse}};
   o["brokers"] = s.brokers;
+  json::object rejected;
+  for (size_t i = 0; i < s.limit_rejected.size(); ++i)
+    rejected[net::limit_name(static_cast<net::Limit>(i))] = s.limit_rejected[i];
+  uint64_t outbound = 0;
+  for (auto& w : s.workers) outbound += w.outbound_bytes;
+  o["overload"] =
+      json::object{{"limit_rejected", std::move(rejected)},  {"accept_pauses", s.accept_pauses},
+                   {"accept_shed", s.accept_shed},           {"slow_consumers", s.slow_consumers},
+                   {"volatile_dropped", s.volatile_dropped}, {"outbound_bytes", outbound}};
   return json::serialize(o);
 }
 
@@ -374,6 +391,29 @@ std::string MetricsCollector::to_prometheus(const MetricsSnapshot& s) {
           sample(o, name.c_str(), "broker=\"" + label(str(*b, "name")) + "\"", num(*b, key));
     }
   }
+  metric(o, "switchboard_limit_rejected_total", "counter",
+         "Requests, events and joins refused by a configured limit ([limits]).");
+  for (size_t i = 0; i < s.limit_rejected.size(); ++i)
+    sample(o, "switchboard_limit_rejected_total",
+           std::string("limit=\"") + net::limit_name(static_cast<net::Limit>(i)) + "\"",
+           s.limit_rejected[i]);
+  metric(o, "switchboard_accept_paused_total", "counter",
+         "Times accepting paused for lack of file descriptors.");
+  sample(o, "switchboard_accept_paused_total", "", s.accept_pauses);
+  metric(o, "switchboard_accept_shed_total", "counter",
+         "Connections closed unserved while out of file descriptors.");
+  sample(o, "switchboard_accept_shed_total", "", s.accept_shed);
+  metric(o, "switchboard_slow_consumers_total", "counter",
+         "Socket.IO connections cut because their outbound queue passed its bound.");
+  sample(o, "switchboard_slow_consumers_total", "", s.slow_consumers);
+  metric(o, "switchboard_volatile_dropped_total", "counter",
+         "Volatile packets dropped because the connection had output queued.");
+  sample(o, "switchboard_volatile_dropped_total", "", s.volatile_dropped);
+  metric(o, "switchboard_outbound_queued_bytes", "gauge",
+         "Bytes queued and unsent on WebSocket connections, per worker.");
+  for (auto& w : s.workers)
+    sample(o, "switchboard_outbound_queued_bytes", "worker=\"" + std::to_string(w.index) + "\"",
+           w.outbound_bytes);
   metric(o, "switchboard_uptime_seconds", "gauge", "Seconds since the server started.");
   sample(o, "switchboard_uptime_seconds", "", s.uptime_s);
   return o;

@@ -35,6 +35,7 @@ struct WorkerSnapshot {
   uint64_t events_in = 0;   // Socket.IO events received (cumulative)
   uint64_t events_out = 0;  // Socket.IO packets sent (cumulative)
   uint64_t sse_delivered = 0;
+  uint64_t outbound_bytes = 0;  // queued and unsent on this worker's WebSocket connections
   std::map<std::string, size_t> sockets;                        // by namespace
   std::map<std::pair<std::string, std::string>, size_t> rooms;  // (namespace, room) -> members
 };
@@ -49,6 +50,10 @@ struct MetricsSnapshot {
   uint64_t bus_emitted = 0, bus_delivered = 0, bus_errors = 0, bus_unhandled = 0;
   uint64_t routes_matched = 0, routes_delivered = 0, routes_failed = 0;
   boost::json::array brokers;  // [{name, status}] from the broker probe; empty = none configured
+  // net::overload_counters(): refusals by limit (indexed by net::Limit), accept
+  // pauses, slow consumers cut, volatile packets dropped.
+  std::vector<uint64_t> limit_rejected;
+  uint64_t accept_pauses = 0, accept_shed = 0, slow_consumers = 0, volatile_dropped = 0;
 };
 
 class MetricsCollector {

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "auth/jwt_verifier.hpp"
+#include "auth/key_ring.hpp"
 #include "gateways/intra_service/sse_connection.hpp"
 #include "gateways/intra_service/sse_request.hpp"
 #include "gateways/intra_service/sse_stream.hpp"
@@ -163,8 +164,9 @@ void SseServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   // Guard: a token, when given, must be valid even for public streams.
   std::optional<std::string> user;
   if (!sr.token.empty()) {
-    if (!verifier_) return refuse(401, "invalid_token", "no JWT key is configured");
-    auto v = verifier_->verify(sr.token);
+    const auto verifier = key_ring_ ? key_ring_->verifier() : verifier_;
+    if (!verifier) return refuse(401, "invalid_token", "no JWT key is configured");
+    auto v = verifier->verify(sr.token);
     if (!v.ok) return refuse(401, "invalid_token", v.error);
     user = std::move(v.subject);
   }

@@ -24,7 +24,8 @@
 
 namespace sb {
 class JwtVerifier;
-}
+class KeyRing;
+}  // namespace sb
 namespace sb::net {
 class Worker;
 class HttpConnection;
@@ -70,6 +71,8 @@ class SseServer {
  public:
   // Decides Access::Dashboard streams (the dashboard's key check).
   using Guard = std::function<bool(const net::HttpRequest&)>;
+  // SIGHUP: the verifier is read from `ring` on each request (set before start).
+  void set_key_ring(std::shared_ptr<const KeyRing> ring) { key_ring_ = std::move(ring); }
 
   SseServer(std::vector<net::Worker*> workers, SseOptions options, StreamCatalog catalog,
             std::shared_ptr<const JwtVerifier> verifier, CorsPolicy cors, Guard dashboard_guard);
@@ -139,6 +142,7 @@ class SseServer {
   SseOptions options_;
   StreamCatalog catalog_;
   std::shared_ptr<const JwtVerifier> verifier_;
+  std::shared_ptr<const KeyRing> key_ring_;  // when set, its verifier is the one in force
   CorsPolicy cors_;
   Guard dashboard_guard_;
   uint64_t epoch_;

@@ -23,14 +23,24 @@ export function freePort() {
   });
 }
 
-// `toml`: config text without [server] (host, port and workers are added).
-// `bin`: another program taking `--config <file>` (the examples).
-export async function startServer(toml, { workers = 2, bin = BIN } = {}) {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-"));
+// `toml`: config text without [server] (host, port and workers are added;
+// `server` adds more [server] keys). `bin`: another program taking
+// `--config <file>` (the examples). `nofile`: the open-files limit to run
+// under (ulimit -n, through bash, which then execs the server: same pid).
+// `dir` and `port`: reuse those of an earlier run (a restart).
+export async function startServer(
+  toml,
+  { workers = 2, bin = BIN, nofile = 0, server = "", dir: reuseDir, port: reusePort } = {},
+) {
+  const port = reusePort || (await freePort());
+  const dir = reuseDir || mkdtempSync(path.join(tmpdir(), "sb-e2e-"));
   const file = path.join(dir, "config.toml");
-  writeFileSync(file, `[server]\nhost = "127.0.0.1"\nport = ${port}\nworkers = ${workers}\n\n${toml}\n`);
-  const child = spawn(bin, ["--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+  writeFileSync(file, `[server]\nhost = "127.0.0.1"\nport = ${port}\nworkers = ${workers}\n${server}\n\n${toml}\n`);
+  const child = nofile
+    ? spawn("bash", ["-c", `ulimit -n ${nofile} && exec "$0" --config "$1"`, bin, file], {
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+    : spawn(bin, ["--config", file], { stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
   child.stdout.on("data", (d) => (logs += d));
   child.stderr.on("data", (d) => (logs += d));
@@ -50,6 +60,9 @@ export async function startServer(toml, { workers = 2, bin = BIN } = {}) {
     port,
     url,
     dir,
+    file,
+    pid: child.pid,
+    exited,
     logs: () => logs,
     // Stops with SIGTERM and checks a clean exit (status 0: under the
     // sanitizer build, that also means no leak or error report).
@@ -127,4 +140,28 @@ throw = "throw"
 drop = "drop"
 kick = "disconnect"
 ${extra}`;
+}
+
+// Polls `fn` until it returns a truthy value (returned), or throws after `timeoutMs`.
+export async function waitFor(fn, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+// One sample of GET /metrics (Prometheus text): value of `name{labels}`, or 0.
+export async function metric(url, name, labels = "") {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const key = labels ? `${name}{${labels}} ` : `${name} `;
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(key)) return Number(line.slice(key.length));
+    // No labels asked: a labelled family is summed.
+    if (!labels && line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
 }
