@@ -1,7 +1,7 @@
 #pragma once
 // POST /api/server-emit {"event", "data"?, "namespace"?, "timeout_ms"?}: Socket.IO's
 // serverSideEmit with acks, from outside. Every node (this one included) emits
-// `event` on its event bus with `data` and answers {"node", "delivered"}; the
+// `event` on its event bus with `data` and answers {"node", "delivered", "routed"}; the
 // answers arriving within the timeout come back:
 //   {"responses": [..], "nodes": <answered>, "nodes_expected": <live nodes>}
 // Without a cluster it is this node's bus alone.

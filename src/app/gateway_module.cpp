@@ -382,9 +382,11 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
           data.size() < 2    ? boost::json::value(nullptr)
           : data.size() == 2 ? data[1]
                              : boost::json::value(boost::json::array(data.begin() + 1, data.end()));
-      const size_t delivered = bus->emit(data[0].as_string(), payload);
+      size_t routed = 0;
+      const size_t delivered = bus->emit(data[0].as_string(), payload, &routed);
       api::ServerEmitResult r;
-      r.responses.push_back(boost::json::object{{"node", id}, {"delivered", delivered}});
+      r.responses.push_back(
+          boost::json::object{{"node", id}, {"delivered", delivered}, {"routed", routed}});
       done(std::move(r));
     };
   }

@@ -54,8 +54,9 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     EmitResult emit;
     std::function<void(FetchResult)> fetch_done;
     std::function<void(EmitResult)> emit_done;
-    size_t answered = 0;  // other nodes
-    size_t expected = 0;  // other nodes
+    size_t answered = 0;            // other nodes (Node.js peers included)
+    size_t expected = 0;            // other live Switchboard nodes when asked
+    std::set<std::string> waiting;  // those of them that have not answered
     bool local_done = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
@@ -113,12 +114,13 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   }
 
   void maybe_finish(const std::string& id, Pending& p) {
-    if (p.local_done && p.answered >= p.expected) finish(id);
+    if (p.local_done && p.waiting.empty()) finish(id);
   }
 
   // Registers `p`, arms its timeout and publishes `request` when other nodes live.
   void begin(std::shared_ptr<Pending> p, cluster::Request request, uint32_t timeout) {
-    p->expected = nodes.alive_count(ClusterNodeTable::Clock::now());
+    for (auto& h : nodes.alive(ClusterNodeTable::Clock::now())) p->waiting.insert(h.uid);
+    p->expected = p->waiting.size();
     p->timer = std::make_unique<boost::asio::steady_timer>(broker.worker().io());
     p->timer->expires_after(std::chrono::milliseconds(timeout));
     std::weak_ptr<State> weak = weak_from_this();
@@ -128,6 +130,13 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     });
     pending.emplace(request.request_id, p);
     if (p->expected > 0) send(channels.request(p->nsp), cluster::encode_request(request));
+  }
+
+  // A serverSideEmit on this node's bus; the answer says what it reached.
+  json::value emit_here(const json::array& data) {
+    size_t routed = 0;
+    const size_t n = bus.emit(data[0].as_string(), bus_payload(data), &routed);
+    return json::object{{"node", uid}, {"delivered", n}, {"routed", routed}};
   }
 
   std::string new_id() {
@@ -152,6 +161,7 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
       }
     }
     ++p->answered;
+    p->waiting.erase(r.node);  // a Node.js peer has no node id: not waited for
     maybe_finish(r.request_id, *p);
   }
 
@@ -183,10 +193,8 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
         });
         return;
       case cluster::RequestKind::server_side_emit: {
-        const size_t n = bus.emit(r.data[0].as_string(), bus_payload(r.data));
         send(channels.response(*nsp),
-             cluster::encode_emit_response(r.request_id, uid,
-                                           json::object{{"node", uid}, {"delivered", n}}));
+             cluster::encode_emit_response(r.request_id, uid, emit_here(r.data)));
         return;
       }
     }
@@ -276,9 +284,7 @@ void ClusterRequests::server_side_emit(std::string nsp, json::array data, uint32
     r.data = data;
     const std::string id = r.request_id;
     s->begin(p, std::move(r), timeout_ms ? timeout_ms : s->timeout_ms);
-    const size_t n = s->bus.emit(data[0].as_string(), bus_payload(data));
-    p->emit.responses.insert(p->emit.responses.begin(),
-                             json::object{{"node", s->uid}, {"delivered", n}});
+    p->emit.responses.insert(p->emit.responses.begin(), s->emit_here(data));
     p->local_done = true;
     s->maybe_finish(id, *p);
   });

@@ -10,7 +10,8 @@
 //
 // This node answers the others' requests: its sockets from `local`; a
 // serverSideEmit becomes the bus event `event` (payload: the one argument, or
-// the array of them) and the answer is {"node", "delivered": handlers run}.
+// the array of them) and the answer is {"node", "delivered": handlers run,
+// "routed": config-route deliveries}.
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
