@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <future>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -54,14 +55,15 @@ struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
         table(std::chrono::milliseconds(o.node_timeout_ms)),
         timer(b.worker().io()) {}
 
-  void publish(const cluster::Heartbeat& h) {
+  void publish(const cluster::Heartbeat& h, std::function<void()> then = {}) {
     Message m;
     m.topic = channels.presence();
     m.payload = cluster::encode_heartbeat(h);
-    broker.publish(std::move(m), [self = shared_from_this()](const Error& err) {
+    broker.publish(std::move(m), [self = shared_from_this(), then](const Error& err) {
       if (err && self->log_limiter.allow())
         spdlog::warn("cluster: heartbeat refused by broker {}: {}", self->broker.name(),
                      err.to_string());
+      if (then) then();
     });
   }
 
@@ -135,7 +137,13 @@ void ClusterHeartbeat::stop() {
   bye.uid = st_->uid;
   bye.bye = true;
   bye.seq = ++st_->seq;
-  st_->publish(bye);
+  // Waits (briefly) until the broker took the bye: the broker stops next and
+  // would drop it. Not on the broker's own thread, which must run the publish.
+  auto sent = std::make_shared<std::promise<void>>();
+  auto future = sent->get_future();
+  st_->publish(bye, [sent] { sent->set_value(); });
+  if (!st_->broker.worker().in_this_thread() && st_->broker.worker().loop_started())
+    future.wait_for(std::chrono::seconds(1));
   st_->broker.worker().post([s = st_] { s->timer.cancel(); });
 }
 

@@ -144,6 +144,8 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   }
 
   void on_response(const Message& m, Ack& ack) {
+    // msgpack answers are Node.js peers' broadcast acks: not ours to take.
+    if (m.payload.empty() || m.payload[0] != '{') return;
     cluster::Response r;
     if (!cluster::decode_response(m.payload, r)) return ack.bad("not a cluster response");
     auto it = pending.find(r.request_id);
