@@ -335,9 +335,9 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   if (auto* t = section(root, "inbox")) parse_inbox(*t, c.inbox);
   if (auto* t = section(root, "cluster")) {
-    check_keys(
-        *t, "cluster",
-        {"enabled", "broker", "prefix", "heartbeat_ms", "node_timeout_ms", "request_timeout_ms"});
+    check_keys(*t, "cluster",
+               {"enabled", "broker", "prefix", "heartbeat_ms", "node_timeout_ms",
+                "request_timeout_ms", "presence_events"});
     c.cluster.enabled = get_bool(*t, "cluster", "enabled", c.cluster.enabled);
     c.cluster.broker = get_string(*t, "cluster", "broker", c.cluster.broker);
     c.cluster.prefix = get_string(*t, "cluster", "prefix", c.cluster.prefix);
@@ -347,6 +347,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
         get_int(*t, "cluster", "node_timeout_ms", c.cluster.node_timeout_ms, 100, 36000000));
     c.cluster.request_timeout_ms = static_cast<uint32_t>(
         get_int(*t, "cluster", "request_timeout_ms", c.cluster.request_timeout_ms, 1, 600000));
+    c.cluster.presence_events =
+        get_bool(*t, "cluster", "presence_events", c.cluster.presence_events);
   }
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
@@ -435,6 +437,10 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     }
     if (k == "CLUSTER_NODE_TIMEOUT_MS") {
       c.cluster.node_timeout_ms = static_cast<uint32_t>(env_int(var, v, 100, 36000000));
+      continue;
+    }
+    if (k == "CLUSTER_PRESENCE_EVENTS") {
+      c.cluster.presence_events = env_bool(var, v);
       continue;
     }
     if (k == "CLUSTER_REQUEST_TIMEOUT_MS") {
@@ -798,7 +804,8 @@ std::string to_toml(const Config& c) {
     << "\nbroker = " << q(c.cluster.broker) << "\nprefix = " << q(c.cluster.prefix)
     << "\nheartbeat_ms = " << c.cluster.heartbeat_ms
     << "\nnode_timeout_ms = " << c.cluster.node_timeout_ms
-    << "\nrequest_timeout_ms = " << c.cluster.request_timeout_ms << "\n";
+    << "\nrequest_timeout_ms = " << c.cluster.request_timeout_ms
+    << "\npresence_events = " << (c.cluster.presence_events ? "true" : "false") << "\n";
   const auto& in = c.inbox;
   o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
     << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")

@@ -141,6 +141,7 @@ struct Config {
     uint32_t heartbeat_ms = 2000;        // presence heartbeat period
     uint32_t node_timeout_ms = 6000;     // a node silent this long is dropped from presence
     uint32_t request_timeout_ms = 5000;  // cluster-wide fetchSockets / serverSideEmit answers
+    bool presence_events = false;        // bus events presence.online / presence.offline
   } cluster;
 
   // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).

@@ -214,6 +214,7 @@ void GatewayModule::Impl::build_inter_service() {
     cluster.heartbeat.heartbeat_ms = config.cluster.heartbeat_ms;
     cluster.heartbeat.node_timeout_ms = config.cluster.node_timeout_ms;
     cluster.request_timeout_ms = config.cluster.request_timeout_ms;
+    cluster.presence_events = config.cluster.presence_events;
     // This node's sockets for heartbeats and fetchSockets answers.
     cluster.local = [p = local_presence](auto done) {
       p->snapshot([done = std::move(done)](api::PresenceSnapshot s) {

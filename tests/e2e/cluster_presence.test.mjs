@@ -88,9 +88,18 @@ ${namespace("/")}
 name = "pings"
 access = "public"
 
+[[sse.streams]]
+name = "presence"
+access = "public"
+
 [[routes]]
 from = "bus:cluster.ping"
 to = "sse:pings"
+
+[[routes]]
+from = "bus:presence.*"
+to = "sse:presence"
+event = "{event}"
 
 [[brokers]]
 name = "cluster"
@@ -103,6 +112,7 @@ broker = "cluster"
 heartbeat_ms = ${HEARTBEAT_MS}
 node_timeout_ms = ${NODE_TIMEOUT_MS}
 request_timeout_ms = 1000
+presence_events = true
 `;
 }
 
@@ -248,6 +258,33 @@ for (const kind of ["redis", "nats"]) {
       assert.deepEqual([bad.status, bad.body.error.code], [400, "invalid_event"]);
       const badNsp = await api(nodes[0], "POST", "/api/server-emit", { event: "x", namespace: "/none" });
       assert.deepEqual([badNsp.status, badNsp.body.error.code], [404, "unknown_namespace"]);
+    });
+
+    it("presence events: a user coming online anywhere, then going, is seen on every node", async () => {
+      const dec = new TextDecoder();
+      const streams = await Promise.all(
+        nodes.map(async (n) => {
+          const r = await fetch(`${n.url}/sse/presence`);
+          const st = { reader: r.body.getReader(), text: "" };
+          st.pump = (async () => {
+            for (;;) {
+              const { value, done } = await st.reader.read().catch(() => ({ done: true }));
+              if (done) return;
+              st.text += dec.decode(value);
+            }
+          })();
+          return st;
+        }),
+      );
+      const seen = (st, ev) => st.text.includes(`event: ${ev}\ndata: {"user":"erin"}`);
+      const erin = await connect(nodes[1].url, { auth: { token: token("erin") } });
+      await until(() => streams.every((st) => seen(st, "presence.online")), "erin online on every node");
+      erin.disconnect();
+      await until(() => streams.every((st) => seen(st, "presence.offline")), "erin offline on every node");
+      for (const st of streams) {
+        assert.equal(st.text.split("presence.online\ndata: {\"user\":\"erin\"}").length - 1, 1, st.text);
+        await st.reader.cancel();
+      }
     });
 
     it("a node that heartbeats but does not answer: requests time out with what arrived", async () => {

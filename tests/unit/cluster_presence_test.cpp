@@ -184,3 +184,11 @@ TEST(ClusterPresence, CountsAndSelectsSockets) {
   EXPECT_EQ(ids(inter_service::select_sockets(all, "/admin", {"nope"}, {})),
             (std::vector<std::string>{}));
 }
+
+TEST(ClusterPresence, UsersOnlineAnywhere) {
+  cluster::NamespaceCount mine;
+  mine.users = {{"42", 1}, {"zero", 0}};
+  auto users = inter_service::users_online({mine}, {heartbeat("b", 1)});
+  EXPECT_EQ(users, (std::set<std::string>{"42", "7"}));
+  EXPECT_TRUE(inter_service::users_online({}, {}).empty());
+}

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -33,6 +34,19 @@ std::vector<cluster::NamespaceCount> count_sockets(
   return out;
 }
 
+std::set<std::string> users_online(const std::vector<cluster::NamespaceCount>& local,
+                                   const std::vector<cluster::Heartbeat>& remote) {
+  std::set<std::string> out;
+  auto add = [&out](const std::vector<cluster::NamespaceCount>& nsps) {
+    for (auto& n : nsps)
+      for (auto& [u, c] : n.users)
+        if (c > 0) out.insert(u);
+  };
+  add(local);
+  for (auto& h : remote) add(h.namespaces);
+  return out;
+}
+
 struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
   Broker& broker;
   ClusterChannels channels;
@@ -45,6 +59,8 @@ struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
   std::atomic<bool> running{false};
   SubscriptionId sub = 0;
   hub::LogLimiter log_limiter;
+  std::mutex online_mu;
+  std::set<std::string> online;  // users online anywhere at the previous period
 
   State(Broker& b, ClusterChannels c, std::string u, HeartbeatOptions o, LocalSockets l)
       : broker(b),
@@ -79,11 +95,26 @@ struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
       h.seq = ++self->seq;
       h.namespaces = count_sockets(sockets);
       self->publish(h);
+      if (self->options.on_change) self->report_changes(h.namespaces);
     });
     timer.expires_after(std::chrono::milliseconds(options.heartbeat_ms));
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->tick();
     });
+  }
+
+  void report_changes(const std::vector<cluster::NamespaceCount>& mine) {
+    auto now = users_online(mine, table.alive(ClusterNodeTable::Clock::now()));
+    std::vector<std::pair<std::string, bool>> changes;
+    {
+      std::lock_guard lk(online_mu);
+      for (auto& u : now)
+        if (!online.count(u)) changes.emplace_back(u, true);
+      for (auto& u : online)
+        if (!now.count(u)) changes.emplace_back(u, false);
+      online = std::move(now);
+    }
+    for (auto& [u, up] : changes) options.on_change(u, up);
   }
 
   void on_message(const Message& m, Ack& ack) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,16 @@
 
 namespace sb::inter_service {
 
+// A user's cluster-wide connection count went 0 -> n (`online`) or n -> 0.
+using PresenceChange = std::function<void(const std::string& user, bool online)>;
+
 struct HeartbeatOptions {
   uint32_t heartbeat_ms = 2000;
   uint32_t node_timeout_ms = 6000;
+  // Set: once per period this node compares the users online anywhere (its
+  // own and the live nodes' heartbeats) with the previous period's, and calls
+  // it for each user who came or went. Each node sees every change.
+  PresenceChange on_change{};
 };
 
 // This node's sockets, one entry each (nsp, id, user, rooms); `done` is called
@@ -30,6 +38,10 @@ using LocalSockets =
 
 // Counts per namespace from a socket list (pure; tested).
 std::vector<cluster::NamespaceCount> count_sockets(const std::vector<cluster::SocketInfo>& sockets);
+
+// The users online in any namespace of these nodes (pure; tested).
+std::set<std::string> users_online(const std::vector<cluster::NamespaceCount>& local,
+                                   const std::vector<cluster::Heartbeat>& remote);
 
 class ClusterHeartbeat {
  public:

@@ -282,6 +282,10 @@ void InterServiceGateway::wire() {
     im.cluster_out = std::make_unique<ClusterPublisher>(b, channels, im.cluster.uid);
     im.sio.set_cluster(im.cluster_out.get());
     if (im.cluster.local) {
+      if (im.cluster.presence_events)
+        im.cluster.heartbeat.on_change = [bus = &im.bus](const std::string& user, bool online) {
+          bus->emit(online ? "presence.online" : "presence.offline", json::object{{"user", user}});
+        };
       im.cluster_heartbeat = std::make_unique<ClusterHeartbeat>(
           b, channels, im.cluster.uid, im.cluster.heartbeat, im.cluster.local);
       im.cluster_requests = std::make_unique<ClusterRequests>(

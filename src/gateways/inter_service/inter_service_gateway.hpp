@@ -58,6 +58,7 @@ struct ClusterSpec {
   HeartbeatOptions heartbeat{};        // presence heartbeats and node expiry
   uint32_t request_timeout_ms = 5000;  // fetchSockets / serverSideEmit answers
   LocalSockets local{};                // this node's sockets (presence, fetchSockets)
+  bool presence_events = false;        // bus events presence.online / presence.offline
 };
 
 class ClusterRequests;
