@@ -287,6 +287,23 @@ for (const kind of ["redis", "nats"]) {
       }
     });
 
+    it("/api/disconnect on one node cuts the user's sockets on every node", async () => {
+      const frank = [
+        await connect(nodes[0].url, { auth: { token: token("frank") } }),
+        await connect(nodes[0].url, { auth: { token: token("frank") } }),
+        await connect(nodes[2].url, { auth: { token: token("frank") } }),
+      ];
+      await until(async () => (await presence(nodes[1])).users.frank === 3, "frank x3 in node 1's presence");
+      const reasons = frank.map((s) => new Promise((r) => s.once("disconnect", r)));
+      const r = await api(nodes[1], "POST", "/api/disconnect", { user: "frank" });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body, { ok: true, disconnected: 3 });
+      assert.deepEqual(await Promise.all(reasons), Array(3).fill("io server disconnect"));
+      await until(async () => (await presence(nodes[1])).users.frank === undefined, "frank gone");
+      const again = await api(nodes[1], "POST", "/api/disconnect", { user: "frank" });
+      assert.deepEqual([again.status, again.body.error.code], [404, "unknown_user"]);
+    });
+
     it("a node that heartbeats but does not answer: requests time out with what arrived", async () => {
       const channel = kind === "redis" ? "socket.io-presence#" : "socket.io.presence";
       let seq = 0;
