@@ -120,7 +120,7 @@ std::string encode_request(const Request& r) {
   if (r.kind == RequestKind::fetch_sockets)
     o["opts"] = json::object{{"rooms", string_array(r.rooms)}, {"except", string_array(r.except)}};
   if (r.kind == RequestKind::server_side_emit) o["data"] = r.data;
-  return json::serialize(o);
+  return sio::to_json(o);  // as JavaScript writes it: a non-finite number is null
 }
 
 bool decode_request(std::string_view bytes, Request& out, const Limits& limits) {
@@ -181,7 +181,7 @@ std::string encode_rooms_response(std::string_view request_id, std::string_view 
 
 std::string encode_emit_response(std::string_view request_id, std::string_view node,
                                  const json::value& answer) {
-  return json::serialize(
+  return sio::to_json(
       json::object{{"type", 6}, {"requestId", request_id}, {"node", node}, {"data", answer}});
 }
 
