@@ -94,7 +94,9 @@ struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
       h.uid = self->uid;
       h.seq = ++self->seq;
       h.namespaces = count_sockets(sockets);
-      self->publish(h);
+      // Not queued while the broker is down: a stale heartbeat is worth
+      // nothing, and the outage queue is for broadcasts.
+      if (self->broker.health().state == BrokerState::up) self->publish(h);
       if (self->options.on_change) self->report_changes(h.namespaces);
     });
     timer.expires_after(std::chrono::milliseconds(options.heartbeat_ms));
@@ -170,11 +172,13 @@ void ClusterHeartbeat::stop() {
   bye.seq = ++st_->seq;
   // Waits (briefly) until the broker took the bye: the broker stops next and
   // would drop it. Not on the broker's own thread, which must run the publish.
-  auto sent = std::make_shared<std::promise<void>>();
-  auto future = sent->get_future();
-  st_->publish(bye, [sent] { sent->set_value(); });
-  if (!st_->broker.worker().in_this_thread() && st_->broker.worker().loop_started())
-    future.wait_for(std::chrono::seconds(1));
+  if (st_->broker.health().state == BrokerState::up) {
+    auto sent = std::make_shared<std::promise<void>>();
+    auto future = sent->get_future();
+    st_->publish(bye, [sent] { sent->set_value(); });
+    if (!st_->broker.worker().in_this_thread() && st_->broker.worker().loop_started())
+      future.wait_for(std::chrono::seconds(1));
+  }
   st_->broker.worker().post([s = st_] { s->timer.cancel(); });
 }
 

@@ -129,7 +129,9 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
       if (auto s = weak.lock()) s->finish(id);
     });
     pending.emplace(request.request_id, p);
-    if (p->expected > 0) send(channels.request(p->nsp), cluster::encode_request(request));
+    // The broker down: no node can answer; this node's part alone, at once.
+    if (broker.health().state != BrokerState::up) p->waiting.clear();
+    if (!p->waiting.empty()) send(channels.request(p->nsp), cluster::encode_request(request));
   }
 
   // A serverSideEmit on this node's bus; the answer says what it reached.
