@@ -123,10 +123,11 @@ for (const kind of ["redis", "nats"]) {
     let ids = []; // cluster node ids, from /api/node
     let proxy;
     let publishRaw; // (channel, text): straight to the broker
+    let broker;
     const sockets = {};
 
     before(async () => {
-      const broker = kind === "redis" ? await startRedis() : await startNats();
+      broker = kind === "redis" ? await startRedis() : await startNats();
       cleanup.push(() => broker.stop());
       const url = `${kind}://127.0.0.1:${broker.port}`;
       nodes = await Promise.all([0, 1, 2].map(() => startServer(nodeConfig(kind, url))));
@@ -332,6 +333,18 @@ for (const kind of ["redis", "nats"]) {
         const p = await presence(nodes[0]);
         return p.users.ghost === undefined && p.nodes === 3;
       }, "the ghost expired");
+    });
+
+    it("after a broker outage longer than node_timeout_ms the nodes find each other again", async () => {
+      await broker.restart(NODE_TIMEOUT_MS + 500);
+      const want = { alice: 2, bob: 1, carol: 1, dave: 1 };
+      for (const n of nodes)
+        await until(async () => {
+          const p = await presence(n);
+          return p.nodes === 3 && same(p.users, want);
+        }, `full presence again on ${n.url}`);
+      const r = await api(nodes[0], "GET", "/api/rooms");
+      assert.deepEqual([r.body.nodes, r.body.nodes_expected], [3, 3]);
     });
 
     it("a killed node's users vanish from presence, then reconnect to another node", async () => {
