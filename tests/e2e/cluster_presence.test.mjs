@@ -123,6 +123,7 @@ for (const kind of ["redis", "nats"]) {
     let ids = []; // cluster node ids, from /api/node
     let proxy;
     let publishRaw; // (channel, text): straight to the broker
+    const answers = []; // what the nodes publish on the response channel of "/"
     let broker;
     const sockets = {};
 
@@ -145,6 +146,11 @@ for (const kind of ["redis", "nats"]) {
         await pub.connect();
         cleanup.push(() => pub.destroy());
         publishRaw = (channel, text) => pub.publish(channel, text);
+        const sub = createClient({ url });
+        sub.on("error", () => {});
+        await sub.connect();
+        cleanup.push(() => sub.destroy());
+        await sub.subscribe("socket.io-response#/#", (m) => answers.push(JSON.parse(m)));
       } else {
         const nc = await natsConnect({ servers: `127.0.0.1:${broker.port}` });
         cleanup.push(() => nc.close());
@@ -152,6 +158,8 @@ for (const kind of ["redis", "nats"]) {
           nc.publish(subject, text);
           await nc.flush();
         };
+        nc.subscribe("socket.io./.response", { callback: (_e, m) => answers.push(JSON.parse(m.string())) });
+        await nc.flush();
       }
       proxy = await startProxy(nodes[2].port);
       cleanup.push(() => proxy.close());
@@ -326,6 +334,23 @@ for (const kind of ["redis", "nats"]) {
         assert.deepEqual([r.body.nodes, r.body.nodes_expected], [3, 4]);
         const e = await api(nodes[1], "POST", "/api/server-emit", { event: "cluster.ping", timeout_ms: 300 });
         assert.deepEqual([e.body.nodes, e.body.nodes_expected, e.body.responses.length], [3, 4, 3]);
+        // The ghost asks in the Socket.IO Redis adapter's format; an unknown
+        // uid (a Node.js peer, which does not count us) asks first and gets nothing.
+        const requestChannel = kind === "redis" ? "socket.io-request#/#" : "socket.io./.request";
+        const ask = (uid, requestId) =>
+          publishRaw(requestChannel, JSON.stringify({ uid, requestId, type: 5, opts: { rooms: ["team"], except: [] } }));
+        await ask("node-js-peer", "q-unknown");
+        await ask("ghost-node", "q-ghost");
+        const mine = await until(() => {
+          const got = answers.filter((a) => a.requestId === "q-ghost");
+          return got.length === 3 && got;
+        }, "three answers to the ghost's fetchSockets");
+        const fetched = mine.flatMap((a) => a.sockets);
+        assert.deepEqual(fetched.map((x) => x.data.user).sort(), ["alice", "bob", "carol"]);
+        assert.ok(fetched.every((x) => typeof x.id === "string" && Array.isArray(x.rooms) && x.rooms.includes("team")));
+        assert.ok(fetched.every((x) => typeof x.handshake === "object"));
+        assert.deepEqual(mine.map((a) => a.node).sort(), [...ids].sort());
+        assert.equal(answers.filter((a) => a.requestId === "q-unknown").length, 0);
       } finally {
         clearInterval(timer);
       }

@@ -192,3 +192,12 @@ TEST(ClusterPresence, UsersOnlineAnywhere) {
   EXPECT_EQ(users, (std::set<std::string>{"42", "7"}));
   EXPECT_TRUE(inter_service::users_online({}, {}).empty());
 }
+
+TEST(ClusterNodeTable, KnowsWhoIsAlive) {
+  inter_service::ClusterNodeTable t(1000ms);
+  const auto t0 = inter_service::ClusterNodeTable::Clock::now();
+  t.apply(heartbeat("a", 1), t0);
+  EXPECT_TRUE(t.is_alive("a", t0 + 500ms));
+  EXPECT_FALSE(t.is_alive("a", t0 + 1500ms));
+  EXPECT_FALSE(t.is_alive("node-js-peer", t0));
+}

@@ -49,4 +49,10 @@ size_t ClusterNodeTable::alive_count(Clock::time_point now) const {
   return n;
 }
 
+bool ClusterNodeTable::is_alive(const std::string& uid, Clock::time_point now) const {
+  std::lock_guard lk(mu_);
+  auto it = nodes_.find(uid);
+  return it != nodes_.end() && live(it->second, now);
+}
+
 }  // namespace sb::inter_service

@@ -26,6 +26,7 @@ class ClusterNodeTable {
   // The live nodes' last heartbeats (silent ones excluded even before expire()).
   std::vector<cluster::Heartbeat> alive(Clock::time_point now) const;
   size_t alive_count(Clock::time_point now) const;
+  bool is_alive(const std::string& uid, Clock::time_point now) const;
 
  private:
   struct Entry {

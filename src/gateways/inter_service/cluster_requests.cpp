@@ -176,6 +176,10 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     // Join/leave/disconnect and plain serverSideEmit are the EmitterBridge's.
     if (!cluster::decode_request(m.payload, r)) return;
     if (r.uid == uid) return;  // ours, back from the broker
+    // Only Switchboard nodes (they heartbeat) are answered: a Node.js peer
+    // counts answers without knowing we are there, and ours would stand in
+    // for those of its real peers.
+    if (!nodes.is_alive(r.uid, ClusterNodeTable::Clock::now())) return;
     (void)ack;
     auto self = shared_from_this();
     switch (r.kind) {

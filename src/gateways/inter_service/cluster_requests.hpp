@@ -2,13 +2,14 @@
 // Cluster-wide requests that want answers, as the Socket.IO Redis adapter
 // makes them (protocol/cluster_message.hpp): fetchSockets (type 5) and
 // serverSideEmit with acks (type 6) asked of every node, allRooms (type 1)
-// answered for Node.js peers. A request goes once to `<prefix>-request#<nsp>#`
+// answered (in the adapter format). A request goes once to `<prefix>-request#<nsp>#`
 // (NATS: `<prefix>.<nsp>.request`) with a requestId; each node answers on the
 // response channel; the asker collects answers until every live node
 // (ClusterNodeTable: the nodes whose heartbeats it sees) has answered or the
 // timeout passes, then reports what arrived and how many nodes answered.
 //
-// This node answers the others' requests: its sockets from `local`; a
+// This node answers the requests of the live nodes of its ClusterNodeTable
+// (not those of Node.js peers, which do not count it): its sockets from `local`; a
 // serverSideEmit becomes the bus event `event` (payload: the one argument, or
 // the array of them) and the answer is {"node", "delivered": handlers run,
 // "routed": config-route deliveries}.
