@@ -35,24 +35,40 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_server <switchboard|switchboard-1w|node>: sets SERVER_PID and SERVER_PORT.
+# start_server <switchboard|switchboard-1w|node> [redis-url]: sets SERVER_PID and
+# SERVER_PORT. With a Redis URL the server joins a cluster through it
+# (Switchboard: [[brokers]] + [cluster]; Node: @socket.io/redis-adapter).
 start_server() {
-  local kind=$1 log
+  local kind=$1 redis=${2:-} log config=$BENCH_DIR/switchboard.bench.toml
   SERVER_PORT=$(free_port)
   log=$(mktemp /tmp/sb-bench-server.XXXXXX.log)
   SERVER_LOG=$log
+  if [ -n "$redis" ] && [ "$kind" != node ]; then
+    config=$(mktemp /tmp/sb-bench-cluster.XXXXXX.toml)
+    cat "$BENCH_DIR/switchboard.bench.toml" - >"$config" <<TOML
+
+[[brokers]]
+name = "cluster"
+kind = "redis"
+url = "$redis"
+
+[cluster]
+enabled = true
+broker = "cluster"
+TOML
+  fi
   case $kind in
     switchboard)
-      "${NICE[@]}" "$SB_BIN" --config "$BENCH_DIR/switchboard.bench.toml" \
+      "${NICE[@]}" "$SB_BIN" --config "$config" \
         --port "$SERVER_PORT" --workers "$SB_WORKERS" >"$log" 2>&1 &
       ;;
     switchboard-1w)
-      "${NICE[@]}" "$SB_BIN" --config "$BENCH_DIR/switchboard.bench.toml" \
+      "${NICE[@]}" "$SB_BIN" --config "$config" \
         --port "$SERVER_PORT" --workers 1 >"$log" 2>&1 &
       ;;
     node)
       (cd "$BENCH_DIR/reference" && exec "${NICE[@]}" node server.mjs --port "$SERVER_PORT" \
-        >"$log" 2>&1) &
+        ${redis:+--redis "$redis"} >"$log" 2>&1) &
       ;;
     *) echo "unknown server $kind" >&2; return 1 ;;
   esac
@@ -103,4 +119,47 @@ bench_scenario() {
     stop_server
   done
 }
-trap 'stop_server' EXIT
+# A throwaway redis-server on a free port (no persistence): sets REDIS_PID, REDIS_URL.
+start_redis() {
+  local port
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+    --daemonize no --loglevel warning >/dev/null 2>&1 &
+  REDIS_PID=$!
+  REDIS_URL=redis://127.0.0.1:$port
+  for _ in $(seq 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "bench: redis-server did not start" >&2
+  return 1
+}
+
+stop_redis() {
+  [ -n "${REDIS_PID:-}" ] || return 0
+  kill "$REDIS_PID" 2>/dev/null || true
+  wait "$REDIS_PID" 2>/dev/null || true
+  REDIS_PID=
+}
+
+# bench_cluster [options]: for every server in $SERVERS, two nodes of it joined
+# through one redis-server; the load generator's cluster scenario spreads the
+# room's members over both. JSON lines to stdout.
+bench_cluster() {
+  local s pid1 port1 log1
+  start_redis || return 1
+  for s in $SERVERS; do
+    start_server "$s" "$REDIS_URL" || continue
+    pid1=$SERVER_PID port1=$SERVER_PORT log1=$SERVER_LOG
+    if start_server "$s" "$REDIS_URL"; then
+      "${NICE[@]}" "$LOADGEN" cluster --port "$port1" --server-pid "$pid1" \
+        --port2 "$SERVER_PORT" --server-pid2 "$SERVER_PID" --label "$s" "$@" ||
+        echo "bench: cluster against $s exited $?" >&2
+      stop_server
+    fi
+    SERVER_PID=$pid1 SERVER_LOG=$log1
+    stop_server
+  done
+  stop_redis
+}
+trap 'stop_server; stop_redis' EXIT

@@ -34,6 +34,15 @@ COLUMNS = {
                ("deliveries_missing", "missing", False, "{:.0f}"),
                ("server_cpu_pct", "server CPU %", None, "{:.0f}"),
                ("server_us_per_op", "server CPU µs/delivery", None, "{:.2f}")],
+    "cluster": [("deliveries_per_s", "deliveries/s", True, "{:,.0f}"),
+                ("messages_per_s", "msgs/s", True, "{:,.1f}"),
+                ("p50_ms", "p50 ms", False, "{:.2f}"),
+                ("p99_ms", "p99 ms", False, "{:.2f}"),
+                ("p999_ms", "p99.9 ms", False, "{:.2f}"),
+                ("max_ms", "max ms", False, "{:.2f}"),
+                ("deliveries_missing", "missing", False, "{:.0f}"),
+                ("server_cpu_pct", "CPU % (both nodes)", None, "{:.0f}"),
+                ("server_us_per_op", "CPU µs/delivery (both nodes)", None, "{:.2f}")],
     "notify": [("sent_per_s", "sent/s", True, "{:,.0f}"),
                ("p50_ms", "p50 ms", False, "{:.2f}"),
                ("p99_ms", "p99 ms", False, "{:.2f}"),
@@ -56,7 +65,8 @@ COLUMNS = {
             ("p999_ms", "p99.9 ms", False, "{:.2f}")],
 }
 # The figure each scenario's ratio column is about.
-HEADLINE = {"idle": "rss_per_conn_kib", "fanout": "deliveries_per_s", "notify": "p99_ms",
+HEADLINE = {"idle": "rss_per_conn_kib", "fanout": "deliveries_per_s",
+            "cluster": "deliveries_per_s", "notify": "p99_ms",
             "acks": "round_trips_per_s", "sse": "deliveries_per_s"}
 
 
@@ -73,7 +83,8 @@ def load(path):
 def derive(r):
     """Server CPU time per operation: a fairer figure than a rate when the
     closed loop or the shared cores bound the rate."""
-    rate = {"fanout": "deliveries_per_s", "acks": "round_trips_per_s",
+    rate = {"fanout": "deliveries_per_s", "cluster": "deliveries_per_s",
+            "acks": "round_trips_per_s",
             "notify": "sent_per_s"}.get(r.get("scenario"))
     if rate and r.get(rate) and r.get("server_cpu_pct") is not None:
         r["server_us_per_op"] = r["server_cpu_pct"] / 100 / r[rate] * 1e6
@@ -377,6 +388,14 @@ def describe(r):
         return (f"{r.get('members')} members in one room; one publisher socket emits "
                 f"`to_room` at {mode}; every member gets each message (`socket.to(room).emit`). "
                 "Latency from a steady-clock timestamp in the payload to its arrival at a member.")
+    if s == "cluster":
+        mode = (f"{r.get('target_rate')} messages/s" if r.get("target_rate")
+                else f"as fast as delivered ({r.get('window')} messages in flight)")
+        return (f"Two nodes of each server joined through one `redis-server` (Switchboard: "
+                "`[cluster]` over a Redis broker; Node: `@socket.io/redis-adapter`); "
+                f"{r.get('members')} members in one room, half on each node; the publisher on "
+                f"the first node emits `to_room` at {mode}. Every delivery on the second node "
+                "crossed Redis. CPU is both nodes' together (redis-server not counted).")
     if s == "notify":
         return (f"{r.get('users')} users connected with an HS256 JWT (each in room `user:<sub>`); "
                 f"`POST /api/emit {{\"user\": ...}}` to a random user at {r.get('target_rate')}/s "
@@ -400,6 +419,13 @@ def summarize(cases):
                  f"**{s['deliveries_per_s'] / n['deliveries_per_s']:.1f}×**"
                  + (f"; with 1 worker {s1['deliveries_per_s']:,.0f}/s = "
                     f"{s1['deliveries_per_s'] / n['deliveries_per_s']:.1f}×" if s1 else "") + ".")
+    cl = next((c for c in cases if c.startswith("cluster")), None)
+    if cl and get(cl, "node") and get(cl, "switchboard") and get(cl, "node").get("deliveries_per_s"):
+        n, s = get(cl, "node"), get(cl, "switchboard")
+        L.append(f"- Cluster fan-out, two nodes through Redis, {s.get('members')} members: "
+                 f"Switchboard {s['deliveries_per_s']:,.0f}/s vs Node "
+                 f"{n['deliveries_per_s']:,.0f}/s = "
+                 f"**{s['deliveries_per_s'] / n['deliveries_per_s']:.1f}×**.")
     if get("idle", "node") and get("idle", "switchboard"):
         n, s = get("idle", "node"), get("idle", "switchboard")
         if s["rss_per_conn_kib"] > 0:

@@ -51,8 +51,10 @@ case_ fanout-rate-20x1000 fanout --members 1000 --rate 20 --duration "$DUR"
 case_ notify-2000 notify --users "$USERS" --rate 2000 --duration "$DUR"
 case_ acks-100 acks --clients 100 --window 1 --duration "$DUR"
 case_ sse sse --clients 1000 --rate 50 --duration "$DUR"
-echo "== cluster" >&2
-"$LOADGEN" cluster --case cluster | tag "bench/run.sh cluster" | tee -a "$OUT"
+cmd="bench/run.sh cluster --members 1000 --rate 0 --window 32 --duration $DUR"
+echo "== cluster-1000: $cmd" >&2
+bench_cluster --case cluster-1000 --members 1000 --rate 0 --window 32 --duration "$DUR" |
+  tag "$cmd" | tee -a "$OUT"
 
 # As many connections as one Switchboard process takes: two load generator
 # processes (each is bound by the same open-files limit as the server).

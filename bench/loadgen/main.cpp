@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   NotifyOpts notify;
   AckOpts acks;
   SseOpts sse;
+  ClusterOpts cluster;
 
   auto common = [&](CLI::App* sub) {
     sub->add_option("--host", c.target.host, "server address (IPv4 or IPv6 literal)")
@@ -83,8 +84,17 @@ int main(int argc, char** argv) {
                    "POST body; {stream} and {t} (timestamp) are replaced")
       ->capture_default_str();
 
-  auto* s_cluster = app.add_subcommand("cluster", "two nodes through Redis (not available yet)");
+  auto* s_cluster = app.add_subcommand(
+      "cluster", "room fan-out over two nodes that share the room through a broker");
   common(s_cluster);
+  s_cluster->add_option("--members,-m", cluster.fanout.members, "room members (half on each node)")
+      ->capture_default_str();
+  s_cluster->add_option("--rate,-r", cluster.fanout.rate, "messages/s (0 = closed loop)")
+      ->capture_default_str();
+  s_cluster->add_option("--window", cluster.fanout.window, "closed loop: messages in flight")
+      ->capture_default_str();
+  s_cluster->add_option("--port2", cluster.port2, "the second node's port")->required();
+  s_cluster->add_option("--server-pid2", cluster.server_pid2, "the second node's pid (CPU figure)");
 
   CLI11_PARSE(app, argc, argv);
   raise_fd_limit();
@@ -94,7 +104,7 @@ int main(int argc, char** argv) {
     if (*s_not) return run_notify(c, notify);
     if (*s_ack) return run_acks(c, acks);
     if (*s_sse) return run_sse(c, sse);
-    if (*s_cluster) return run_cluster(c);
+    if (*s_cluster) return run_cluster(c, cluster);
   } catch (const std::exception& e) {
     std::cerr << "sb-loadgen: " << e.what() << std::endl;
     return 1;

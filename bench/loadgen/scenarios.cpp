@@ -332,7 +332,7 @@ int run_idle(const Common& c, const IdleOpts& o) {
 namespace {
 
 struct RatePublisher : std::enable_shared_from_this<RatePublisher> {
-  Runtime& rt;
+  std::function<uint64_t()> delivered;  // deliveries so far, every member of every node
   std::shared_ptr<SioConn> conn;
   asio::steady_timer timer;
   double rate;
@@ -341,8 +341,14 @@ struct RatePublisher : std::enable_shared_from_this<RatePublisher> {
   std::atomic<uint64_t> sent{0};
   std::atomic<bool> stop{false};
   int64_t t0 = 0;
-  RatePublisher(Runtime& r, std::shared_ptr<SioConn> c, double rt_, uint64_t w, uint64_t m)
-      : rt(r), conn(std::move(c)), timer(conn->worker().ctx), rate(rt_), window(w), members(m) {}
+  RatePublisher(std::function<uint64_t()> d, std::shared_ptr<SioConn> c, double rt_, uint64_t w,
+                uint64_t m)
+      : delivered(std::move(d)),
+        conn(std::move(c)),
+        timer(conn->worker().ctx),
+        rate(rt_),
+        window(w),
+        members(m) {}
 
   void begin() {
     t0 = now_ns();
@@ -362,7 +368,7 @@ struct RatePublisher : std::enable_shared_from_this<RatePublisher> {
       for (int k = 0; sent.load(std::memory_order_relaxed) < due && k < 10000; ++k) send_one();
       timer.expires_after(1ms);
     } else {
-      const uint64_t done = delivered_total(rt) / members;
+      const uint64_t done = delivered() / members;
       for (int k = 0; sent.load(std::memory_order_relaxed) < done + window && k < 1000; ++k)
         send_one();
       timer.expires_after(100us);
@@ -375,17 +381,37 @@ struct RatePublisher : std::enable_shared_from_this<RatePublisher> {
 
 }  // namespace
 
-int run_fanout(const Common& c, const FanoutOpts& o) {
-  Runtime rt(c.threads, c.target);
-  rt.start();
-  json::object out = base(c, "fanout");
+namespace {
+
+// One room spread over the nodes in `targets` (members dealt round-robin, one
+// load generator runtime per node); the publisher talks to the first node.
+// With one target this is the fanout scenario; with two, the cluster one
+// (the nodes share the room through their broker).
+int fanout_over(const Common& c, const FanoutOpts& o, const std::vector<Target>& targets,
+                const std::vector<int>& pids, const char* scenario) {
+  std::vector<std::unique_ptr<Runtime>> rts;
+  for (const auto& t : targets) {
+    rts.push_back(std::make_unique<Runtime>(c.threads, t));
+    rts.back()->start();
+  }
+  Runtime& rt = *rts[0];
+  auto stop_all = [&] {
+    for (auto& r : rts) r->stop();
+  };
+  auto delivered = [&rts] {
+    uint64_t n = 0;
+    for (auto& r : rts) n += delivered_total(*r);
+    return n;
+  };
+  json::object out = base(c, scenario);
   out["members"] = o.members;
   out["target_rate"] = o.rate;
   out["window"] = o.window;
   out["payload_bytes"] = c.payload;
+  out["nodes"] = targets.size();
   std::atomic<uint64_t> joined{0};
   const std::string join_pkt = "21[\"join\",\"" + c.room + "\"]";
-  Fleet fleet;
+  std::vector<Fleet> fleets(rts.size());
   ConnectSpec spec;
   spec.setup = [&](SioConn& s) {
     s.on_message = [&joined](SioConn& s, std::string_view m, int64_t now) {
@@ -402,7 +428,19 @@ int run_fanout(const Common& c, const FanoutOpts& o) {
     };
   };
   spec.ready = [&](SioConn& s) { s.emit_packet(join_pkt); };
-  auto r = connect_many(rt, c, o.members, fleet, spec);
+  ConnectResult r;
+  for (size_t i = 0; i < rts.size(); ++i) {
+    const uint64_t n = o.members / rts.size() + (i < o.members % rts.size() ? 1 : 0);
+    auto ri = connect_many(*rts[i], c, n, fleets[i], spec);
+    if (i == 0) {
+      r = ri;
+    } else {
+      r.ok += ri.ok;
+      r.failed += ri.failed;
+      r.timed_out += ri.timed_out;
+      r.seconds += ri.seconds;
+    }
+  }
   put_connect(out, r);
   const int64_t tj = now_ns();
   while (joined.load() < r.ok && secs_since(tj) < 10) std::this_thread::sleep_for(5ms);
@@ -411,47 +449,72 @@ int run_fanout(const Common& c, const FanoutOpts& o) {
   auto pub_conn = connect_one(rt, rt.worker(0), "", 10, err);
   if (!pub_conn || joined.load() == 0) {
     out["error"] = pub_conn ? "no member joined" : "publisher: " + err;
-    finish(rt, out, "fanout " + c.label + ": failed: " + std::string(out["error"].as_string()));
-    rt.stop();
+    finish(rt, out,
+           std::string(scenario) + " " + c.label +
+               ": failed: " + std::string(out["error"].as_string()));
+    stop_all();
     return 1;
   }
   const uint64_t members = joined.load();
-  auto pub = std::make_shared<RatePublisher>(rt, pub_conn, o.rate, o.window, members);
+  auto pub = std::make_shared<RatePublisher>(delivered, pub_conn, o.rate, o.window, members);
   pub->prefix = "2[\"to_room\",\"" + c.room + "\",\"tick\",";
   pub->suffix = padding_arg(c.payload) + "]";
   asio::post(rt.worker(0).ctx, [pub] { pub->begin(); });
   sleep_s(c.warmup);
-  collect(rt, true);
+  for (auto& x : rts) collect(*x, true);
   const uint64_t sent0 = pub->sent.load();
-  CpuWindow cpu(c.server_pid);
+  std::vector<CpuWindow> cpus;
+  for (int pid : pids) cpus.emplace_back(pid);
   sleep_s(c.duration);
-  Snapshot s = collect(rt, false);
-  const double wall = secs_since(cpu.t0);
-  cpu.put(out);
+  Snapshot s;
+  for (auto& x : rts) {
+    Snapshot sx = collect(*x, false);
+    s.latency.merge(sx.latency);
+    s.received += sx.received;
+  }
+  const double wall = secs_since(cpus[0].t0);
+  cpus[0].put(out);
+  if (cpus.size() > 1) {
+    // The figure is the whole cluster's: every node's CPU over the window.
+    double total = out.contains("server_cpu_pct") ? out["server_cpu_pct"].to_number<double>() : 0;
+    for (size_t i = 1; i < cpus.size(); ++i) {
+      json::object o2;
+      cpus[i].put(o2);
+      if (o2.contains("server_cpu_pct")) total += o2["server_cpu_pct"].to_number<double>();
+    }
+    out["server_cpu_pct"] = std::round(total * 10) / 10;
+  }
   const uint64_t sent1 = pub->sent.load();
   pub->stop = true;
   // Drain: everything sent should reach every member.
   const uint64_t expected = pub->sent.load() * members;
   const int64_t td = now_ns();
-  while (delivered_total(rt) < expected && secs_since(td) < 5) std::this_thread::sleep_for(10ms);
-  const uint64_t delivered = delivered_total(rt);
+  while (delivered() < expected && secs_since(td) < 5) std::this_thread::sleep_for(10ms);
+  const uint64_t got = delivered();
   const double dps = static_cast<double>(s.received) / wall;
   out["messages_per_s"] = r1(static_cast<double>(sent1 - sent0) / wall);
   out["deliveries_per_s"] = std::round(dps);
   out["messages_sent"] = pub->sent.load();
   out["deliveries_expected"] = expected;
-  out["deliveries_missing"] = expected > delivered ? expected - delivered : 0;
+  out["deliveries_missing"] = expected > got ? expected - got : 0;
   out["server_rss_kib"] = rss_kib(c.server_pid);
   put_latency(out, s.latency);
-  std::string human = "fanout " + c.label + ": " + std::to_string(members) + " members, " +
-                      si(dps) + " deliveries/s (" + si(static_cast<double>(sent1 - sent0) / wall) +
+  std::string human = std::string(scenario) + " " + c.label + ": " + std::to_string(members) +
+                      " members on " + std::to_string(rts.size()) + " node(s), " + si(dps) +
+                      " deliveries/s (" + si(static_cast<double>(sent1 - sent0) / wall) +
                       " msg/s), " + latency_text(s.latency) + ", missing " +
-                      std::to_string(expected > delivered ? expected - delivered : 0);
+                      std::to_string(expected > got ? expected - got : 0);
   finish(rt, out, human);
-  close_all(rt, fleet);
+  for (size_t i = 0; i < rts.size(); ++i) close_all(*rts[i], fleets[i]);
   asio::post(rt.worker(0).ctx, [pub_conn] { pub_conn->close(); });
-  rt.stop();
+  stop_all();
   return 0;
+}
+
+}  // namespace
+
+int run_fanout(const Common& c, const FanoutOpts& o) {
+  return fanout_over(c, o, {c.target}, {c.server_pid}, "fanout");
 }
 
 // =================================================================== notify
@@ -781,15 +844,13 @@ int run_sse(const Common& c, const SseOpts& o) {
 
 // ================================================================== cluster
 
-int run_cluster(const Common& c) {
-  json::object out = base(c, "cluster");
-  out["skipped"] = true;
-  out["reason"] = "not available yet: the Redis cluster adapter is not built";
-  std::cerr << "cluster: not available yet (two nodes through Redis need the cluster adapter, "
-               "which is not built)"
-            << std::endl;
-  std::cout << json::serialize(out) << std::endl;
-  return 0;
+// Members split over two nodes that share the room through their broker
+// (Switchboard's [cluster], or socket.io's Redis adapter); the publisher on the
+// first node. Every delivery to the second node's members crossed the broker.
+int run_cluster(const Common& c, const ClusterOpts& o) {
+  Target second = c.target;
+  second.port = o.port2;
+  return fanout_over(c, o.fanout, {c.target, second}, {c.server_pid, o.server_pid2}, "cluster");
 }
 
 }  // namespace sbl

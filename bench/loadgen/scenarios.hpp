@@ -57,6 +57,11 @@ int run_fanout(const Common& c, const FanoutOpts& o);
 int run_notify(const Common& c, const NotifyOpts& o);
 int run_acks(const Common& c, const AckOpts& o);
 int run_sse(const Common& c, const SseOpts& o);
-int run_cluster(const Common& c);
+struct ClusterOpts {
+  FanoutOpts fanout;
+  uint16_t port2 = 0;   // the second node (the first is Common::target)
+  int server_pid2 = 0;  // its pid, for the CPU figure
+};
+int run_cluster(const Common& c, const ClusterOpts& o);
 
 }  // namespace sbl

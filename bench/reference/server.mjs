@@ -7,7 +7,10 @@
 //   Also a minimal SSE endpoint, GET /sse/<stream>, fed by POST /api/emit
 //   {"stream": "<stream>", "event", "data"}: it lets the load generator's SSE
 //   client be checked before Switchboard serves /sse (not a socket.io feature).
+//   With --redis <url>, nodes share rooms through the official Redis adapter
+//   (@socket.io/redis-adapter over node-redis): the cluster scenario.
 // Usage: node server.mjs --port 3100 [--host 127.0.0.1] [--jwt-secret s] [--api-key k]
+//                        [--redis redis://127.0.0.1:6379]
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { Server } from "socket.io";
@@ -170,6 +173,15 @@ io.on("connection", (socket) => {
     cb?.(true);
   });
 });
+
+if (opts.redis) {
+  const { createClient } = await import("redis");
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const pub = createClient({ url: opts.redis });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+}
 
 http.listen(Number(opts.port), opts.host, () => {
   console.log(`reference socket.io ${process.versions.node} listening on ${opts.host}:${opts.port} pid ${process.pid}`);

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/api_json.hpp"
+#include "api/emit_options.hpp"
 #include "gateways/client/sio_server.hpp"
 
 namespace sb::api {
@@ -57,27 +58,8 @@ net::HttpResponse handle_broadcast(const net::HttpRequest& req, sio::SioServer& 
   if (auto e = add("users", true)) return *e;
   if (targets == 0)
     return net::api_error(400, "invalid_request", "give \"rooms\" and/or \"users\" (non-empty)");
-  if (auto* ex = o.if_contains("except")) {
-    if (!ex->is_array())
-      return net::api_error(400, "invalid_request", "\"except\" must be an array");
-    for (auto& r : ex->as_array()) {
-      if (!r.is_string())
-        return net::api_error(400, "invalid_request", "\"except\" must hold room names");
-      op.except(std::string(r.as_string()));
-    }
-  }
   json::array args;
-  if (auto* a = o.if_contains("args")) {
-    if (!a->is_array()) return net::api_error(400, "invalid_request", "\"args\" must be an array");
-    args = a->as_array();
-  } else if (auto* d = o.if_contains("data")) {
-    args.push_back(*d);
-  }
-  if (auto* v = o.if_contains("volatile")) {
-    if (!v->is_bool())
-      return net::api_error(400, "invalid_request", "\"volatile\" must be true or false");
-    if (v->as_bool()) op.volatile_();
-  }
+  if (auto e = read_emit_options(o, op, args)) return *e;
   op.emit(std::string_view(event->as_string()), std::move(args));
   return json_response(json::object{{"ok", true}, {"targets", targets}});
 }

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/emit_options.hpp"
 #include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_server.hpp"
 
@@ -127,23 +128,8 @@ static net::HttpResponse emit_now(const net::HttpRequest& req, sio::SioServer& s
     return net::api_error(400, "invalid_request",
                           "give a \"room\" or a \"user\" (or \"broadcast\": true)");
   }
-  if (auto* ex = o.if_contains("except")) {
-    if (!ex->is_array())
-      return net::api_error(400, "invalid_request", "\"except\" must be an array");
-    for (auto& r : ex->as_array()) {
-      if (!r.is_string())
-        return net::api_error(400, "invalid_request", "\"except\" must hold room names");
-      op.except(std::string(r.as_string()));
-    }
-  }
   json::array args;
-  if (auto* a = o.if_contains("args")) {
-    if (!a->is_array()) return net::api_error(400, "invalid_request", "\"args\" must be an array");
-    args = a->as_array();
-  } else if (auto* d = o.if_contains("data")) {
-    args.push_back(*d);
-  }
-  if (o.contains("volatile") && o.at("volatile") == true) op.volatile_();
+  if (auto e = read_emit_options(o, op, args)) return *e;
   op.emit(std::string_view(*event), std::move(args));
   net::HttpResponse r;
   r.header("Content-Type", "application/json");

@@ -39,19 +39,20 @@ void HttpConnection::start() {
 }
 
 void HttpConnection::check_idle() {
-  std::weak_ptr<HttpConnection> weak = weak_from_this();
-  worker_.wheel().schedule_in(limits_.idle_timeout_ms, [weak] {
-    auto self = weak.lock();
-    if (!self || self->state_ == State::Closed) return;
-    // A request still being read or a long-poll in progress counts as activity
-    // only while bytes keep coming; a pending response is the gateway's to end.
-    const uint64_t idle = TimingWheel::now_ms() - self->last_activity_ms_;
-    if (self->state_ == State::Reading && idle >= self->limits_.idle_timeout_ms) {
-      self->close();
-      return;
-    }
-    self->check_idle();
-  });
+  worker_.wheel().schedule_at(*this, TimingWheel::now_ms() + limits_.idle_timeout_ms);
+}
+
+void HttpConnection::on_timer() {
+  if (state_ == State::Closed) return;
+  // A request still being read or a long-poll in progress counts as activity
+  // only while bytes keep coming; a pending response is the gateway's to end.
+  const uint64_t idle = TimingWheel::now_ms() - last_activity_ms_;
+  if (state_ == State::Reading && idle >= limits_.idle_timeout_ms) {
+    auto self = shared_from_this();
+    close();
+    return;
+  }
+  check_idle();
 }
 
 void HttpConnection::wait_readable() {
@@ -222,6 +223,7 @@ HttpConnection::Detached HttpConnection::detach() {
   d.fd = socket_.release(ec);
   if (ec) d.fd = -1;
   state_ = State::Closed;
+  cancel_timer();
   abort_cb_ = nullptr;
   return d;
 }
@@ -229,6 +231,7 @@ HttpConnection::Detached HttpConnection::detach() {
 void HttpConnection::close() {
   if (state_ == State::Closed && !socket_.is_open()) return;
   state_ = State::Closed;
+  cancel_timer();
   abort_cb_ = nullptr;
   boost::system::error_code ec;
   socket_.close(ec);

@@ -9,6 +9,7 @@
 
 #include "net/http_request.hpp"
 #include "net/http_response.hpp"
+#include "net/timing_wheel.hpp"
 
 namespace sb::net {
 
@@ -26,7 +27,9 @@ using RequestHandler = std::function<void(std::shared_ptr<HttpConnection>, HttpR
 // Headers for error replies the connection makes itself (400/413/431), e.g. CORS.
 using ErrorDecorator = std::function<void(const HttpRequest*, HttpResponse&)>;
 
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+// The idle check is the connection's embedded wheel timer: a connection that
+// is detached (upgraded) or closed leaves no entry behind in the wheel.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection>, private WheelTimer {
  public:
   HttpConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const HttpLimits& limits,
                  RequestHandler handler);
@@ -71,6 +74,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void finish();
   void close();
   void check_idle();
+  void on_timer() override;
   void drain();
   void drain_step();
 

@@ -1,7 +1,9 @@
 #include "net/websocket_connection.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/write.hpp>
 
+#include "net/exact_allocator.hpp"
 #include "net/worker.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -9,14 +11,12 @@ namespace sb::net {
 
 using boost::asio::ip::tcp;
 
-WsConnection::WsConnection(Worker& worker, tcp::socket socket, const WsLimits& limits)
+WsConnection::WsConnection(Worker& worker, Socket socket, const WsLimits& limits)
     : worker_(worker),
       socket_(std::move(socket)),
       limits_(limits),
       assembler_(limits.max_message_bytes) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string();
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
 }
@@ -42,12 +42,14 @@ void WsConnection::read(std::string leftover) {
 void WsConnection::wait_readable() {
   if (read_pending_ || state_ == State::Closed) return;
   read_pending_ = true;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->read_pending_ = false;
-                       if (ec || self->state_ == State::Closed) return;
-                       self->on_readable();
-                     });
+  socket_.async_wait(
+      tcp::socket::wait_read,
+      boost::asio::bind_allocator(ExactAllocator<void>(),
+                                  [self = shared_from_this()](const boost::system::error_code& ec) {
+                                    self->read_pending_ = false;
+                                    if (ec || self->state_ == State::Closed) return;
+                                    self->on_readable();
+                                  }));
 }
 
 void WsConnection::on_readable() {

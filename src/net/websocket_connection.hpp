@@ -2,6 +2,7 @@
 // A WebSocket connection framed by hand over the raw socket: no read buffer is
 // held while idle (reads go into the worker's buffer; only a partial frame is
 // kept), and writes are corked into one gather write per loop iteration.
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
@@ -31,7 +32,13 @@ struct WsLimits {
 
 class WsConnection final : public std::enable_shared_from_this<WsConnection>, public Flushable {
  public:
-  WsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const WsLimits& limits);
+  // A socket bound to the io_context's own executor rather than the
+  // type-erased any_io_executor: 40 bytes smaller, and so is the read wait
+  // each idle connection keeps pending.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                  boost::asio::io_context::executor_type>;
+
+  WsConnection(Worker& worker, Socket socket, const WsLimits& limits);
   ~WsConnection();
 
   // Queues `handshake` (the 101 response) as the very first bytes out.
@@ -57,7 +64,6 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
 
   bool open() const { return state_ == State::Open; }
   Worker& worker() { return worker_; }
-  const std::string& remote_address() const { return remote_; }
 
  private:
   enum class State { Open, Closing, Closed };
@@ -75,7 +81,7 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   void shutdown_now();
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  Socket socket_;
   WsLimits limits_;
   WsHandler* handler_ = nullptr;
   std::string partial_;             // incomplete frame bytes
@@ -84,7 +90,6 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   std::vector<WirePtr> inflight_;
   std::vector<boost::asio::const_buffer> gather_;
   uint64_t queue_bytes_ = 0;
-  std::string remote_;
   State state_ = State::Open;
   bool writing_ = false;
   bool flush_scheduled_ = false;

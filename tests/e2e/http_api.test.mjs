@@ -141,6 +141,10 @@ describe("POST /api/emit", () => {
     assertError(await api("POST", "/api/emit", "{nope"), 400, "invalid_json");
     assertError(await api("POST", "/api/emit", { room: "r" }), 400, "invalid_request");
     assertError(await api("POST", "/api/emit", { event: "e" }), 400, "invalid_request");
+    // The emit options are read as /api/broadcast reads them (one helper).
+    assertError(await api("POST", "/api/emit", { room: "r", event: "e", volatile: "yes" }), 400, "invalid_request");
+    assertError(await api("POST", "/api/emit", { room: "r", event: "e", except: "x" }), 400, "invalid_request");
+    assertError(await api("POST", "/api/emit", { room: "r", event: "e", args: {} }), 400, "invalid_request");
     assertError(await api("POST", "/api/emit", { room: "r", event: "e", namespace: "/none" }), 404, "unknown_namespace");
     assertError(await api("GET", "/api/emit"), 405, "method_not_allowed");
   });

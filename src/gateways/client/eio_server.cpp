@@ -54,8 +54,8 @@ std::string raw_upgrade_refusal(std::string_view message) {
 }
 
 // Writes `data` on a socket that is not (or no longer) an HTTP connection, then closes it.
-static void write_raw_and_close(tcp::socket sock, std::string data) {
-  auto s = std::make_shared<tcp::socket>(std::move(sock));
+static void write_raw_and_close(net::WsConnection::Socket sock, std::string data) {
+  auto s = std::make_shared<net::WsConnection::Socket>(std::move(sock));
   auto buf = std::make_shared<std::string>(std::move(data));
   boost::asio::async_write(*s, boost::asio::buffer(*buf),
                            [s, buf](const boost::system::error_code&, size_t) {
@@ -226,16 +226,14 @@ static std::shared_ptr<const Handshake> make_handshake(net::HttpRequest& req) {
   h->url = std::move(req.target);
   h->address = std::move(req.remote_address);
   // Kept for the session's life (handlers read them): drop what only served the upgrade.
-  for (auto& kv : req.headers) {
-    const std::string_view k = kv.first;
+  for (auto& [k, v] : req.headers) {
     if (k == "sec-websocket-key" || k == "sec-websocket-version" ||
         k == "sec-websocket-extensions" || k == "upgrade" || k == "connection" ||
         k == "cache-control" || k == "pragma")
       continue;
-    h->headers.push_back(std::move(kv));
+    h->add_header(k, v);
   }
-  h->headers.shrink_to_fit();
-  h->query = std::move(req.query);
+  h->header_block.shrink_to_fit();
   h->issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
@@ -248,7 +246,7 @@ void EioServer::handshake(const std::shared_ptr<net::HttpConnection>& conn, net:
   const unsigned wi = w.index();
   auto sid = new_sid(wi);
   auto session = std::make_shared<EioSession>(*this, w, sid, make_handshake(req));
-  sessions_[wi].emplace(sid, session);
+  sessions_[wi].emplace(session->sid(), session);
   session->set_app(factory_(*session));
   session->open_polling(conn);
 }
@@ -258,7 +256,7 @@ void EioServer::upgrade(net::Worker& owner, net::HttpConnection::Detached detach
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   ::getsockname(detached.fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  tcp::socket sock(owner.io());
+  net::WsConnection::Socket sock(owner.io().get_executor());
   boost::system::error_code ec;
   sock.assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), detached.fd, ec);
   if (ec) {
@@ -283,7 +281,7 @@ void EioServer::upgrade(net::Worker& owner, net::HttpConnection::Detached detach
   if (new_session) {
     auto sid = new_sid(owner.index());
     session = std::make_shared<EioSession>(*this, owner, sid, make_handshake(req));
-    sessions_[owner.index()].emplace(sid, session);
+    sessions_[owner.index()].emplace(session->sid(), session);
     session->set_app(factory_(*session));
     session->open_websocket(ws);
   } else if (!session->on_upgrade(ws)) {

@@ -72,7 +72,8 @@ class EioServer {
   CorsPolicy cors_;
   net::WsLimits ws_limits_;
   AppFactory factory_;
-  std::vector<std::unordered_map<std::string, std::shared_ptr<EioSession>>> sessions_;
+  // Keyed by a view of the session's own sid (the session outlives its entry).
+  std::vector<std::unordered_map<std::string_view, std::shared_ptr<EioSession>>> sessions_;
 };
 
 // The 101 response for a WebSocket handshake, with extra headers.

@@ -14,6 +14,23 @@ EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid,
                        std::shared_ptr<const Handshake> handshake)
     : server_(server), worker_(worker), sid_(std::move(sid)), handshake_(std::move(handshake)) {}
 
+std::string_view Handshake::header(std::string_view lower) const {
+  std::string_view rest = header_block;
+  while (!rest.empty()) {
+    const size_t k_end = rest.find('\0');
+    const size_t v_end = rest.find('\0', k_end + 1);
+    if (k_end == std::string_view::npos || v_end == std::string_view::npos) break;
+    if (rest.substr(0, k_end) == lower) return rest.substr(k_end + 1, v_end - k_end - 1);
+    rest.remove_prefix(v_end + 1);
+  }
+  return {};
+}
+
+void Handshake::add_header(std::string_view lower, std::string_view value) {
+  header_block.append(lower).push_back('\0');
+  header_block.append(value).push_back('\0');
+}
+
 EioSession::~EioSession() {
   if (ws_) ws_->set_handler(nullptr);
   if (probe_) probe_->set_handler(nullptr);
@@ -46,13 +63,13 @@ void EioSession::open_websocket(std::shared_ptr<net::WsConnection> ws) {
 // ---- heartbeat -------------------------------------------------------------
 
 void EioSession::arm_heartbeat(uint64_t due_ms) {
-  armed_for_ms_ = due_ms;
-  std::weak_ptr<EioSession> weak = weak_from_this();
-  worker_.wheel().schedule_at(due_ms, [weak, due_ms] {
-    auto self = weak.lock();
-    if (!self || self->state_ == State::Closed || self->armed_for_ms_ != due_ms) return;
-    self->heartbeat();
-  });
+  worker_.wheel().schedule_at(*this, due_ms);
+}
+
+void EioSession::on_timer() {
+  if (state_ == State::Closed) return;
+  auto self = shared_from_this();  // a ping timeout may release the last owner
+  heartbeat();
 }
 
 void EioSession::heartbeat() {
@@ -363,6 +380,7 @@ void EioSession::drop(const char* reason) {
 void EioSession::on_closed(const char* reason) {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  cancel_timer();
   auto self = shared_from_this();
   if (probe_) {
     probe_->set_handler(nullptr);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/http_connection.hpp"
+#include "net/timing_wheel.hpp"
 #include "net/websocket_connection.hpp"
 #include "net/wire.hpp"
 
@@ -22,17 +23,17 @@ class EioServer;
 class EioSession;
 
 // What the handshake request looked like (Socket.IO exposes it as socket.handshake).
+// Kept for the session's life, so compact: the headers are one block of
+// "name\0value\0" pairs (one allocation instead of two strings per header);
+// the query stays inside `url`.
 struct Handshake {
   std::string url;
   std::string address;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::vector<std::pair<std::string, std::string>> query;
-  uint64_t issued_ms = 0;  // wall clock
-  std::string_view header(std::string_view lower) const {
-    for (auto& [k, v] : headers)
-      if (k == lower) return v;
-    return {};
-  }
+  std::string header_block;
+  uint64_t issued_ms = 0;
+  // `lower`: the header name in lower case (as the parser stores it).
+  std::string_view header(std::string_view lower) const;
+  void add_header(std::string_view lower, std::string_view value);
 };
 
 // The application riding on a session (Socket.IO, or the test-suite echo).
@@ -53,7 +54,10 @@ struct EioOptions {
   bool allow_websocket = true;
 };
 
-class EioSession : public std::enable_shared_from_this<EioSession>, public net::WsHandler {
+// The heartbeat is the session's embedded wheel timer (nothing allocated per ping).
+class EioSession : public std::enable_shared_from_this<EioSession>,
+                   public net::WsHandler,
+                   private net::WheelTimer {
  public:
   enum class Transport : uint8_t { Polling, WebSocket };
 
@@ -106,6 +110,7 @@ class EioSession : public std::enable_shared_from_this<EioSession>, public net::
   void flush_poll();
   void heartbeat();
   void arm_heartbeat(uint64_t due_ms);
+  void on_timer() override;
   void finish_upgrade();
   void on_closed(const char* reason);
   void respond_text(const std::shared_ptr<net::HttpConnection>& conn, std::string body);
@@ -130,7 +135,6 @@ class EioSession : public std::enable_shared_from_this<EioSession>, public net::
   bool awaiting_pong_ = false;
   uint64_t next_ping_ms_ = 0;
   uint64_t pong_deadline_ms_ = 0;
-  uint64_t armed_for_ms_ = 0;
 };
 
 }  // namespace sb::eio

@@ -32,13 +32,14 @@ static std::string nsp_prefix(std::string_view nsp) {
 SioClient::SioClient(SioServer& server, eio::EioSession& session)
     : server_(server), session_(session) {
   // A session that never connects a namespace is closed (Socket.IO's connectTimeout).
-  std::weak_ptr<eio::EioSession> weak = session_.weak_from_this();
-  session_.worker().wheel().schedule_in(server_.options().connect_timeout_ms, [weak] {
-    auto s = weak.lock();
-    if (!s || s->closed()) return;
-    auto* client = static_cast<SioClient*>(s->app());
-    if (client && !client->ever_connected_) s->close("connect timeout");
-  });
+  session_.worker().wheel().schedule_at(
+      *this, net::TimingWheel::now_ms() + server_.options().connect_timeout_ms);
+}
+
+void SioClient::on_timer() {
+  if (ever_connected_ || session_.closed()) return;
+  auto s = session_.shared_from_this();  // closing destroys this client
+  s->close("connect timeout");
 }
 
 SioClient::~SioClient() = default;
@@ -61,7 +62,7 @@ void SioClient::fail(const char* reason) {
 }
 
 void SioClient::on_message(std::string_view text) {
-  if (awaiting_attachments_) return fail("parse error");  // text while binary expected
+  if (pending_) return fail("parse error");  // text while binary expected
   Packet p;
   Limits limits;
   limits.max_attachments = server_.options().max_attachments;
@@ -72,22 +73,20 @@ void SioClient::on_message(std::string_view text) {
   }
   if (p.attachments > 0) {
     if (!placeholders_valid(p.data, p.attachments)) return fail("parse error");
-    pending_ = std::move(p);
-    pending_attachments_.clear();
-    pending_attachments_.reserve(pending_.attachments);
-    awaiting_attachments_ = true;
+    pending_ = std::make_unique<PendingBinary>();
+    pending_->attachments.reserve(p.attachments);
+    pending_->packet = std::move(p);
     return;
   }
   handle(std::move(p), {});
 }
 
 void SioClient::on_binary(std::string_view bytes) {
-  if (!awaiting_attachments_) return fail("parse error");
-  pending_attachments_.emplace_back(bytes);
-  if (pending_attachments_.size() < pending_.attachments) return;
-  awaiting_attachments_ = false;
-  handle(std::move(pending_), std::move(pending_attachments_));
-  pending_attachments_ = {};
+  if (!pending_) return fail("parse error");
+  pending_->attachments.emplace_back(bytes);
+  if (pending_->attachments.size() < pending_->packet.attachments) return;
+  auto done = std::move(pending_);
+  handle(std::move(done->packet), std::move(done->attachments));
 }
 
 void SioClient::handle(Packet&& p, std::vector<Bytes>&& attachments) {
@@ -188,6 +187,7 @@ void SioClient::connect(Packet& p) {
   }
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
+  cancel_timer();
   std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"";
   if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
   reply += "}";

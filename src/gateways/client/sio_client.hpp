@@ -14,7 +14,8 @@ namespace sb::sio {
 
 class Socket;
 
-class SioClient : public eio::EioApp {
+// The connect timeout is the client's embedded wheel timer.
+class SioClient : public eio::EioApp, private net::WheelTimer {
  public:
   SioClient(SioServer& server, eio::EioSession& session);
   ~SioClient() override;
@@ -38,13 +39,18 @@ class SioClient : public eio::EioApp {
   void dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments);
   void fail(const char* reason);
   std::shared_ptr<Socket> find(std::string_view nsp);
+  void on_timer() override;  // connect timeout
 
   SioServer& server_;
   eio::EioSession& session_;
   std::vector<std::shared_ptr<Socket>> sockets_;
-  Packet pending_;  // a binary packet waiting for its attachments
-  std::vector<Bytes> pending_attachments_;
-  bool awaiting_attachments_ = false;
+  // A binary packet waiting for its attachments (allocated only then: idle
+  // clients are the common case).
+  struct PendingBinary {
+    Packet packet;
+    std::vector<Bytes> attachments;
+  };
+  std::unique_ptr<PendingBinary> pending_;
   bool ever_connected_ = false;
 };
 

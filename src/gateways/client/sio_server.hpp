@@ -109,7 +109,7 @@ struct alignas(64) SioWorkerCounters {
 
 // What one worker knows of one namespace: its sockets and rooms.
 struct NamespaceShard {
-  std::unordered_map<std::string, Socket*> sockets;  // by socket id
+  std::unordered_map<std::string_view, Socket*> sockets;  // by socket id (a view of Socket::id())
   std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
   uint64_t mark_seq = 0;  // dedupe stamp for the current delivery
 };
