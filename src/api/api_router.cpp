@@ -39,8 +39,10 @@ void ApiRouter::dispatch(const net::HttpRequest& req, Respond respond) {
   if (path == "/api/batch") return batch(req, std::move(respond));
   if (path == "/api/node")
     return handle_node(req, ctx_.node, *ctx_.presence, *ctx_.sse, std::move(respond));
+  if (path == "/api/server-emit")
+    return handle_server_emit(req, ctx_.server_emit, *ctx_.sio, std::move(respond));
   if (path == "/api/presence" || path == "/api/rooms" || path == "/api/disconnect" ||
-      starts_with(path, "/api/presence/"))
+      starts_with(path, "/api/presence/") || starts_with(path, "/api/rooms/"))
     return handle_presence(req, path.substr(5), *ctx_.presence, *ctx_.sio, std::move(respond));
   if (starts_with(path, "/api/inbox/"))
     return handle_inbox(req, path.substr(11), ctx_.inbox, std::move(respond));

@@ -9,6 +9,7 @@
 #include "api/emit_endpoint.hpp"
 #include "api/node_endpoint.hpp"
 #include "api/presence.hpp"
+#include "api/server_emit_endpoint.hpp"
 
 namespace sb::sio {
 class SioServer;
@@ -32,7 +33,8 @@ struct ApiContext {
   intra::SseServer* sse = nullptr;
   intra::EventBus* bus = nullptr;
   sio::InboxService* inbox = nullptr;  // null when the inbox is off
-  std::unique_ptr<Presence> presence;  // node-local today; cluster-wide later
+  std::unique_ptr<Presence> presence;  // this node, or the cluster (cluster_presence.hpp)
+  ServerEmit server_emit;              // this node's bus, or every node's
   NodeInfo node;
 };
 

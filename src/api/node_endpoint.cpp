@@ -33,7 +33,7 @@ void handle_node(const net::HttpRequest& req, const NodeInfo& info, Presence& pr
     const auto started = duration_cast<seconds>(info.started_at.time_since_epoch()).count();
     json::array namespaces;
     for (auto& n : nsps) namespaces.push_back(json::string(n));
-    respond(json_response(json::object{
+    json::object out{
         {"id", info.id},
         {"version", info.version},
         {"started_at", started},
@@ -43,7 +43,13 @@ void handle_node(const net::HttpRequest& req, const NodeInfo& info, Presence& pr
                                      {"users", users.size()},
                                      {"sse_subscriptions", sse_subs}}},
         {"active_namespaces", std::move(namespaces)},
-    }));
+    };
+    if (!s.node.empty()) {
+      json::array others;
+      for (auto& h : s.remote) others.push_back(json::string(h.uid));
+      out["cluster"] = json::object{{"node", s.node}, {"nodes", std::move(others)}};
+    }
+    respond(json_response(out));
   });
 }
 

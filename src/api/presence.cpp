@@ -47,10 +47,26 @@ class LocalPresence final : public Presence {
         std::vector<SocketInfo> out;
         for (auto& [nsp, shard] : server_.shards(w))
           for (auto& [id, s] : shard.sockets)
-            out.push_back(SocketInfo{nsp, s->id(), s->user_id(), s->rooms(), w});
+            out.push_back(SocketInfo{nsp, s->id(), s->user_id(), s->rooms(), w, std::string()});
         g->put(w, std::move(out));
       });
     }
+  }
+
+  void sockets(std::string nsp, std::vector<std::string> rooms,
+               std::function<void(SocketsResult)> done) override {
+    snapshot([nsp = std::move(nsp), rooms = std::move(rooms),
+              done = std::move(done)](PresenceSnapshot s) {
+      SocketsResult r;
+      for (auto& i : s.sockets) {
+        if (i.nsp != nsp) continue;
+        bool in = rooms.empty();
+        for (auto& want : rooms)
+          for (auto& have : i.rooms) in = in || have == want;
+        if (in) r.sockets.push_back(std::move(i));
+      }
+      done(std::move(r));
+    });
   }
 
   void disconnect_user(std::string user, std::optional<std::string> nsp, bool close,

@@ -1,13 +1,14 @@
 #pragma once
 // Who is connected, behind a small interface: the HTTP API asks a Presence,
-// never the Socket.IO shards directly, so a cluster-wide implementation (over
-// the cluster adapter) can replace LocalPresence without touching the endpoints.
-// LocalPresence sees this node only.
+// never the Socket.IO shards directly. LocalPresence sees this node only;
+// ClusterPresence (cluster_presence.hpp) adds the other nodes of a [cluster].
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "protocol/cluster_message.hpp"
 
 namespace sb::sio {
 class SioServer;
@@ -21,10 +22,21 @@ struct SocketInfo {
   std::string user;  // empty for an anonymous socket
   std::vector<std::string> rooms;
   unsigned worker = 0;
+  std::string node;  // the node it is connected to (a cluster's node id; empty alone)
 };
 
 struct PresenceSnapshot {
-  std::vector<SocketInfo> sockets;  // every socket of every namespace, any order
+  std::vector<SocketInfo> sockets;  // every socket of every namespace of this node, any order
+  std::string node;                 // this node's cluster id; empty without a cluster
+  // The other live nodes' counts (their last heartbeats); empty without a cluster.
+  std::vector<cluster::Heartbeat> remote;
+};
+
+// Sockets of one namespace, one by one, from every node that answered in time.
+struct SocketsResult {
+  std::vector<SocketInfo> sockets;
+  size_t nodes = 1;     // nodes that answered, this one included
+  size_t expected = 1;  // live nodes when asked
 };
 
 class Presence {
@@ -36,6 +48,9 @@ class Presence {
   // ends their whole connections); `done` gets how many sockets were cut.
   virtual void disconnect_user(std::string user, std::optional<std::string> nsp, bool close,
                                std::function<void(size_t)> done) = 0;
+  // The sockets of `nsp` in any of `rooms` (all when empty); `done` once, any thread.
+  virtual void sockets(std::string nsp, std::vector<std::string> rooms,
+                       std::function<void(SocketsResult)> done) = 0;
 };
 
 // This node's sockets: a round trip through every worker, each reading its own shards.

@@ -12,6 +12,11 @@ namespace sb::api {
 
 namespace json = boost::json;
 
+// How many nodes a snapshot covers: this one and the live others.
+static size_t node_count(const PresenceSnapshot& s) {
+  return 1 + s.remote.size();
+}
+
 json::object presence_users(const PresenceSnapshot& s, const std::optional<std::string>& nsp) {
   std::map<std::string, size_t> users;  // sorted: stable answers
   size_t sockets = 0;
@@ -20,10 +25,18 @@ json::object presence_users(const PresenceSnapshot& s, const std::optional<std::
     ++sockets;
     if (!i.user.empty()) ++users[i.user];
   }
+  for (auto& h : s.remote)
+    for (auto& n : h.namespaces) {
+      if (nsp && n.nsp != *nsp) continue;
+      sockets += n.sockets;
+      for (auto& [u, c] : n.users) users[u] += c;
+    }
   json::array list;
   for (auto& [u, n] : users) list.push_back(json::object{{"user", u}, {"connections", n}});
-  return json::object{
-      {"users", std::move(list)}, {"total_users", users.size()}, {"total_sockets", sockets}};
+  return json::object{{"users", std::move(list)},
+                      {"total_users", users.size()},
+                      {"total_sockets", sockets},
+                      {"nodes", node_count(s)}};
 }
 
 json::object presence_stats(const PresenceSnapshot& s) {
@@ -33,10 +46,11 @@ json::object presence_stats(const PresenceSnapshot& s) {
   };
   std::map<std::string, Count> per_nsp;
   std::set<std::string> users;
-  size_t anonymous = 0;
+  size_t anonymous = 0, sockets = 0;
   for (auto& i : s.sockets) {
     auto& c = per_nsp[i.nsp];
     ++c.sockets;
+    ++sockets;
     if (i.user.empty()) {
       ++anonymous;
     } else {
@@ -44,43 +58,96 @@ json::object presence_stats(const PresenceSnapshot& s) {
       users.insert(i.user);
     }
   }
+  for (auto& h : s.remote)
+    for (auto& n : h.namespaces) {
+      auto& c = per_nsp[n.nsp];
+      c.sockets += n.sockets;
+      sockets += n.sockets;
+      anonymous += n.anonymous;
+      for (auto& [u, k] : n.users) {
+        c.users.insert(u);
+        users.insert(u);
+      }
+    }
   json::object nsps;
   for (auto& [name, c] : per_nsp)
     nsps[name] = json::object{{"users", c.users.size()}, {"sockets", c.sockets}};
   return json::object{{"users", users.size()},
-                      {"sockets", s.sockets.size()},
+                      {"sockets", sockets},
                       {"anonymous", anonymous},
-                      {"namespaces", std::move(nsps)}};
+                      {"namespaces", std::move(nsps)},
+                      {"nodes", node_count(s)}};
 }
 
 std::optional<json::object> presence_user(const PresenceSnapshot& s, std::string_view user) {
   json::array sockets;
+  std::map<std::string, size_t> per_node;
+  size_t connections = 0;
   for (auto& i : s.sockets) {
     if (i.user != user) continue;
     json::array rooms;
     for (auto& r : i.rooms)
       if (r != i.id) rooms.push_back(json::string(r));
-    sockets.push_back(
-        json::object{{"id", i.id}, {"namespace", i.nsp}, {"rooms", std::move(rooms)}});
+    json::object o{{"id", i.id}, {"namespace", i.nsp}, {"rooms", std::move(rooms)}};
+    if (!i.node.empty()) {
+      o["node"] = i.node;
+      ++per_node[i.node];
+    }
+    sockets.push_back(std::move(o));
+    ++connections;
   }
-  if (sockets.empty()) return std::nullopt;
-  const size_t n = sockets.size();
-  return json::object{{"user", user}, {"connections", n}, {"sockets", std::move(sockets)}};
+  // The other nodes report counts, not socket ids.
+  for (auto& h : s.remote)
+    for (auto& n : h.namespaces)
+      if (auto it = n.users.find(std::string(user)); it != n.users.end()) {
+        per_node[h.uid] += it->second;
+        connections += it->second;
+      }
+  if (connections == 0) return std::nullopt;
+  json::object out{{"user", user}, {"connections", connections}, {"sockets", std::move(sockets)}};
+  if (!s.node.empty()) {
+    json::array nodes;
+    for (auto& [node, n] : per_node)
+      nodes.push_back(json::object{{"node", node}, {"connections", n}});
+    out["nodes"] = std::move(nodes);
+  }
+  return out;
 }
 
-json::object room_counts(const PresenceSnapshot& s, const std::string& nsp) {
+json::object room_counts(const SocketsResult& r, const std::string& nsp) {
   std::map<std::string, size_t> rooms;
-  for (auto& i : s.sockets) {
+  for (auto& i : r.sockets) {
     if (i.nsp != nsp) continue;
-    for (auto& r : i.rooms)
-      if (r != i.id) ++rooms[r];
+    for (auto& room : i.rooms)
+      if (room != i.id) ++rooms[room];
   }
   std::vector<std::pair<std::string, size_t>> sorted(rooms.begin(), rooms.end());
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](auto& a, auto& b) { return a.second > b.second; });
   json::array list;
-  for (auto& [r, n] : sorted) list.push_back(json::object{{"room", r}, {"members", n}});
-  return json::object{{"namespace", nsp}, {"rooms", std::move(list)}, {"total", sorted.size()}};
+  for (auto& [room, n] : sorted) list.push_back(json::object{{"room", room}, {"members", n}});
+  return json::object{{"namespace", nsp},
+                      {"rooms", std::move(list)},
+                      {"total", sorted.size()},
+                      {"nodes", r.nodes},
+                      {"nodes_expected", r.expected}};
+}
+
+json::object room_sockets(const SocketsResult& r, const std::string& nsp, const std::string& room) {
+  json::array list;
+  for (auto& i : r.sockets) {
+    json::array rooms;
+    for (auto& x : i.rooms)
+      if (x != i.id) rooms.push_back(json::string(x));
+    json::object o{{"id", i.id},
+                   {"user", i.user.empty() ? json::value(nullptr) : json::value(i.user)},
+                   {"rooms", std::move(rooms)}};
+    if (!i.node.empty()) o["node"] = i.node;
+    list.push_back(std::move(o));
+  }
+  const size_t n = list.size();
+  return json::object{{"namespace", nsp}, {"room", room},     {"sockets", std::move(list)},
+                      {"total", n},       {"nodes", r.nodes}, {"nodes_expected", r.expected}};
 }
 
 // ?namespace= must name a declared namespace; `out` stays empty without the parameter.
@@ -139,9 +206,25 @@ void handle_presence(const net::HttpRequest& req, std::string_view path, Presenc
   std::optional<std::string> nsp;
   if (auto e = namespace_param(req, server, nsp)) return respond(std::move(*e));
   if (path == "rooms") {
-    return presence.snapshot([respond = std::move(respond), nsp](PresenceSnapshot s) {
-      respond(json_response(room_counts(s, nsp.value_or("/"))));
+    const std::string name = nsp.value_or("/");
+    return presence.sockets(name, {}, [respond = std::move(respond), name](SocketsResult r) {
+      respond(json_response(room_counts(r, name)));
     });
+  }
+  if (path.rfind("rooms/", 0) == 0) {
+    // rooms/<room>/sockets; the room is percent-decoded with the path (%2F for '/').
+    constexpr std::string_view tail = "/sockets";
+    std::string_view rest = path.substr(6);
+    if (rest.size() <= tail.size() || rest.substr(rest.size() - tail.size()) != tail)
+      return respond(net::api_error(404, "not_found", "expected /api/rooms/<room>/sockets"));
+    std::string room(rest.substr(0, rest.size() - tail.size()));
+    if (room.size() > 256)
+      return respond(net::api_error(400, "invalid_room", "a room name is at most 256 bytes"));
+    const std::string name = nsp.value_or("/");
+    return presence.sockets(name, {room},
+                            [respond = std::move(respond), name, room](SocketsResult r) {
+                              respond(json_response(room_sockets(r, name, room)));
+                            });
   }
   if (path == "presence") {
     return presence.snapshot([respond = std::move(respond), nsp](PresenceSnapshot s) {

@@ -1,11 +1,16 @@
 #pragma once
-// Presence over HTTP (this node; see presence.hpp for the cluster seam):
-//   GET  /api/presence[?namespace=/]  -> {users: [{user, connections}], total_users, total_sockets}
-//   GET  /api/presence/stats          -> {users, sockets, anonymous, namespaces: {"/": {users,
-//   sockets}}} GET  /api/presence/<user>         -> {user, connections, sockets: [{id, namespace,
-//   rooms}]}; 404 unknown_user GET  /api/rooms[?namespace=/]     -> {namespace, rooms: [{room,
-//   members}]} POST /api/disconnect {user, namespace?, close?} -> {ok, disconnected}; 404
-//   unknown_user
+// Presence over HTTP (this node, or the cluster: see presence.hpp):
+//   GET  /api/presence[?namespace=/]
+//        -> {users: [{user, connections}], total_users, total_sockets, nodes}
+//   GET  /api/presence/stats
+//        -> {users, sockets, anonymous, namespaces: {"/": {users, sockets}}, nodes}
+//   GET  /api/presence/<user>
+//        -> {user, connections, sockets: [{id, namespace, rooms, node?}], nodes?}; 404
+//   GET  /api/rooms[?namespace=/]
+//        -> {namespace, rooms: [{room, members}], total, nodes, nodes_expected}
+//   GET  /api/rooms/<room>/sockets[?namespace=/]
+//        -> {namespace, room, sockets: [{id, user, rooms, node?}], total, nodes, nodes_expected}
+//   POST /api/disconnect {user, namespace?, close?} -> {ok, disconnected}; 404 unknown_user
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
@@ -23,10 +28,13 @@ boost::json::object presence_stats(const PresenceSnapshot& s);
 // Null when `user` has no socket.
 std::optional<boost::json::object> presence_user(const PresenceSnapshot& s, std::string_view user);
 // Rooms of `nsp` with member counts, largest first; a socket's own id is not listed.
-boost::json::object room_counts(const PresenceSnapshot& s, const std::string& nsp);
+boost::json::object room_counts(const SocketsResult& r, const std::string& nsp);
+// The sockets of one room: {namespace, room, sockets: [{id, user, rooms, node}], total, nodes}.
+boost::json::object room_sockets(const SocketsResult& r, const std::string& nsp,
+                                 const std::string& room);
 
 // `path` is what follows "/api/": "presence", "presence/stats", "presence/<user>", "rooms",
-// "disconnect".
+// "rooms/<room>/sockets", "disconnect".
 void handle_presence(const net::HttpRequest& req, std::string_view path, Presence& presence,
                      sio::SioServer& server, Respond respond);
 

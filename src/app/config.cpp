@@ -383,10 +383,20 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   if (auto* t = section(root, "inbox")) parse_inbox(*t, c.inbox);
   if (auto* t = section(root, "cluster")) {
-    check_keys(*t, "cluster", {"enabled", "broker", "prefix"});
+    check_keys(*t, "cluster",
+               {"enabled", "broker", "prefix", "heartbeat_ms", "node_timeout_ms",
+                "request_timeout_ms", "presence_events"});
     c.cluster.enabled = get_bool(*t, "cluster", "enabled", c.cluster.enabled);
     c.cluster.broker = get_string(*t, "cluster", "broker", c.cluster.broker);
     c.cluster.prefix = get_string(*t, "cluster", "prefix", c.cluster.prefix);
+    c.cluster.heartbeat_ms = static_cast<uint32_t>(
+        get_int(*t, "cluster", "heartbeat_ms", c.cluster.heartbeat_ms, 50, 3600000));
+    c.cluster.node_timeout_ms = static_cast<uint32_t>(
+        get_int(*t, "cluster", "node_timeout_ms", c.cluster.node_timeout_ms, 100, 36000000));
+    c.cluster.request_timeout_ms = static_cast<uint32_t>(
+        get_int(*t, "cluster", "request_timeout_ms", c.cluster.request_timeout_ms, 1, 600000));
+    c.cluster.presence_events =
+        get_bool(*t, "cluster", "presence_events", c.cluster.presence_events);
   }
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
@@ -483,6 +493,22 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     }
     if (k == "CLUSTER_PREFIX") {
       c.cluster.prefix = v;
+      continue;
+    }
+    if (k == "CLUSTER_HEARTBEAT_MS") {
+      c.cluster.heartbeat_ms = static_cast<uint32_t>(env_int(var, v, 50, 3600000));
+      continue;
+    }
+    if (k == "CLUSTER_NODE_TIMEOUT_MS") {
+      c.cluster.node_timeout_ms = static_cast<uint32_t>(env_int(var, v, 100, 36000000));
+      continue;
+    }
+    if (k == "CLUSTER_PRESENCE_EVENTS") {
+      c.cluster.presence_events = env_bool(var, v);
+      continue;
+    }
+    if (k == "CLUSTER_REQUEST_TIMEOUT_MS") {
+      c.cluster.request_timeout_ms = static_cast<uint32_t>(env_int(var, v, 1, 600000));
       continue;
     }
     if (k == "SERVER_HOST")
@@ -691,6 +717,8 @@ void validate(const Config& c) {
     if (auto why = inter_service::ClusterChannels::check_prefix(scheme, c.cluster.prefix);
         !why.empty())
       fail("cluster.prefix: " + why);
+    if (c.cluster.node_timeout_ms <= c.cluster.heartbeat_ms)
+      fail("cluster.node_timeout_ms: must be longer than cluster.heartbeat_ms (about 3 periods)");
   }
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!levels.count(c.log.level)) fail("log.level: expected trace|debug|info|warn|error|off");
@@ -842,7 +870,11 @@ std::string to_toml(const Config& c) {
     }
   }
   o << "\n[cluster]\nenabled = " << (c.cluster.enabled ? "true" : "false")
-    << "\nbroker = " << q(c.cluster.broker) << "\nprefix = " << q(c.cluster.prefix) << "\n";
+    << "\nbroker = " << q(c.cluster.broker) << "\nprefix = " << q(c.cluster.prefix)
+    << "\nheartbeat_ms = " << c.cluster.heartbeat_ms
+    << "\nnode_timeout_ms = " << c.cluster.node_timeout_ms
+    << "\nrequest_timeout_ms = " << c.cluster.request_timeout_ms
+    << "\npresence_events = " << (c.cluster.presence_events ? "true" : "false") << "\n";
   const auto& in = c.inbox;
   o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
     << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/api_router.hpp"
+#include "api/cluster_presence.hpp"
 #include "api/emit_endpoint.hpp"
 #include "app/route_sinks.hpp"
 #include "app/version.hpp"
@@ -21,6 +22,7 @@
 #include "gateways/client/eio_server.hpp"
 #include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_server.hpp"
+#include "gateways/inter_service/cluster_requests.hpp"
 #include "gateways/inter_service/inter_service_gateway.hpp"
 #include "gateways/intra_service/dashboard_handler.hpp"
 #include "gateways/intra_service/event_bus.hpp"
@@ -54,6 +56,7 @@ struct GatewayModule::Impl {
   std::unique_ptr<intra::MetricsCollector> metrics;
   std::unique_ptr<inter_service::InterServiceGateway> inter;
   std::unique_ptr<api::ApiRouter> api;
+  std::shared_ptr<api::Presence> local_presence;  // this node's sockets (also for the cluster)
   net::HttpLimits http_limits;
   uint16_t bound_port = 0;
   std::mutex mu;
@@ -205,6 +208,21 @@ void GatewayModule::Impl::build_inter_service() {
     cluster.enabled = config.cluster.enabled;
     cluster.broker = config.cluster.broker;
     cluster.prefix = config.cluster.prefix;
+    cluster.heartbeat.heartbeat_ms = config.cluster.heartbeat_ms;
+    cluster.heartbeat.node_timeout_ms = config.cluster.node_timeout_ms;
+    cluster.request_timeout_ms = config.cluster.request_timeout_ms;
+    cluster.presence_events = config.cluster.presence_events;
+    // This node's sockets for heartbeats and fetchSockets answers.
+    cluster.local = [p = local_presence](auto done) {
+      p->snapshot([done = std::move(done)](api::PresenceSnapshot s) {
+        std::vector<cluster::SocketInfo> out;
+        out.reserve(s.sockets.size());
+        for (auto& i : s.sockets)
+          out.push_back(cluster::SocketInfo{std::move(i.id), std::move(i.nsp), std::move(i.user),
+                                            std::string(), std::move(i.rooms)});
+        done(std::move(out));
+      });
+    };
     inter->set_cluster(std::move(cluster));
     inter->wire();
   } catch (const std::invalid_argument& e) {
@@ -360,6 +378,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
         im.worker_ptrs, eo, cors, wl,
         [](eio::EioSession& s) { return std::make_unique<eio::EchoApp>(s); });
   }
+  im.local_presence = api::make_local_presence(*im.sio, n);
   im.build_intra_service();
   im.build_inter_service();
   api::ApiContext ac;
@@ -369,8 +388,37 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   ac.sse = im.sse.get();
   ac.bus = im.bus.get();
   ac.inbox = im.inbox.get();
-  ac.presence = api::make_local_presence(*im.sio, n);
   ac.node.id = api::default_node_id();
+  auto* cluster_hb = im.inter->cluster_presence();
+  auto* cluster_rq = im.inter->cluster_requests();
+  if (cluster_hb && cluster_rq) {
+    ac.presence = api::make_cluster_presence(api::make_local_presence(*im.sio, n), *cluster_hb,
+                                             *cluster_rq, *im.sio);
+    ac.server_emit = [cluster_rq](std::string nsp, boost::json::array data, uint32_t timeout_ms,
+                                  std::function<void(api::ServerEmitResult)> done) {
+      cluster_rq->server_side_emit(
+          std::move(nsp), std::move(data), timeout_ms,
+          [done = std::move(done)](inter_service::EmitResult r) {
+            done(api::ServerEmitResult{std::move(r.responses), r.nodes, r.expected});
+          });
+    };
+  } else {
+    ac.presence = api::make_local_presence(*im.sio, n);
+    ac.server_emit = [bus = im.bus.get(), id = ac.node.id](
+                         std::string, boost::json::array data, uint32_t,
+                         std::function<void(api::ServerEmitResult)> done) {
+      const boost::json::value payload =
+          data.size() < 2    ? boost::json::value(nullptr)
+          : data.size() == 2 ? data[1]
+                             : boost::json::value(boost::json::array(data.begin() + 1, data.end()));
+      size_t routed = 0;
+      const size_t delivered = bus->emit(data[0].as_string(), payload, &routed);
+      api::ServerEmitResult r;
+      r.responses.push_back(
+          boost::json::object{{"node", id}, {"delivered", delivered}, {"routed", routed}});
+      done(std::move(r));
+    };
+  }
   ac.node.version = kVersion;
   ac.node.workers = n;
   im.api = std::make_unique<api::ApiRouter>(std::move(ac));

@@ -85,7 +85,10 @@ for (const kind of ["redis", "nats"]) {
           nc.publish(subject, bytes);
           await nc.flush();
         };
-        nc.subscribe("socket.io.>", { callback: (_e, m) => published.push({ channel: m.subject }) });
+        // Broadcasts and requests only (not the presence heartbeats).
+        const take = (_e, m) => published.push({ channel: m.subject });
+        nc.subscribe("socket.io.*.broadcast", { callback: take });
+        nc.subscribe("socket.io.*.request", { callback: take });
         await nc.flush();
       }
       // Per node i: a_i (in room "r"), b_i (not); alice on nodes 0 and 2.

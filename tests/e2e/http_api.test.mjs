@@ -241,6 +241,27 @@ describe("presence, rooms and node info", () => {
     assert.deepEqual(chat.body.rooms.find((x) => x.room === "user:p1"), { room: "user:p1", members: 1 });
   });
 
+  it("lists a room's sockets (fetchSockets), 404 for another path under a room", async () => {
+    const r = await api("GET", "/api/rooms/presence-room/sockets");
+    assert.equal(r.status, 200);
+    assert.equal(r.body.namespace, "/");
+    assert.equal(r.body.room, "presence-room");
+    assert.deepEqual([r.body.total, r.body.nodes, r.body.nodes_expected], [2, 1, 1]);
+    const byId = Object.fromEntries(r.body.sockets.map((s) => [s.id, s]));
+    assert.equal(byId[sockets[0].id].user, "p1");
+    assert.equal(byId[sockets[3].id].user, "p2");
+    assert.ok(byId[sockets[0].id].rooms.includes("presence-room"));
+    assert.equal(byId[sockets[0].id].node, undefined, "no node id without a cluster");
+    const user = await api("GET", `/api/rooms/${encodeURIComponent("user:p1")}/sockets?namespace=/chat`);
+    assert.deepEqual(user.body.sockets.map((s) => s.id), [sockets[2].id]);
+    const empty = await api("GET", "/api/rooms/nobody-here/sockets");
+    assert.deepEqual([empty.status, empty.body.total], [200, 0]);
+    assertError(await api("GET", "/api/rooms/presence-room"), 404, "not_found");
+    assertError(await api("GET", "/api/rooms/presence-room/sockets?namespace=/none"), 404, "unknown_namespace");
+    assertError(await api("GET", `/api/rooms/${"x".repeat(300)}/sockets`), 400, "invalid_room");
+    assertError(await api("POST", "/api/rooms/presence-room/sockets", {}), 405, "method_not_allowed");
+  });
+
   it("describes the node", async () => {
     const r = await api("GET", "/api/node");
     assert.equal(r.status, 200);
@@ -255,6 +276,32 @@ describe("presence, rooms and node info", () => {
   it("answers 405 to a write on the read endpoints", async () => {
     for (const p of ["/api/presence", "/api/presence/stats", "/api/presence/p1", "/api/rooms", "/api/node"])
       assertError(await api("POST", p, {}), 405, "method_not_allowed");
+  });
+});
+
+describe("POST /api/server-emit", () => {
+  it("emits on this node's bus and answers what it reached", async () => {
+    const r = await api("POST", "/api/server-emit", { event: "server.ping", data: { n: 1 } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.nodes, 1);
+    assert.equal(r.body.nodes_expected, 1);
+    assert.equal(r.body.responses.length, 1);
+    assert.equal(typeof r.body.responses[0].node, "string");
+    assert.equal(r.body.responses[0].delivered, 0);
+    assert.equal(r.body.responses[0].routed, 0);
+  });
+
+  it("refuses what is not a server-side emit", async () => {
+    assertError(await api("POST", "/api/server-emit", "{nope"), 400, "invalid_json");
+    assertError(await api("POST", "/api/server-emit", []), 400, "invalid_request");
+    assertError(await api("POST", "/api/server-emit", {}), 400, "invalid_event");
+    assertError(await api("POST", "/api/server-emit", { event: "a.**" }), 400, "invalid_event");
+    assertError(await api("POST", "/api/server-emit", { event: 7 }), 400, "invalid_event");
+    assertError(await api("POST", "/api/server-emit", { event: "e", namespace: 1 }), 400, "invalid_request");
+    assertError(await api("POST", "/api/server-emit", { event: "e", namespace: "/none" }), 404, "unknown_namespace");
+    assertError(await api("POST", "/api/server-emit", { event: "e", timeout_ms: 0 }), 400, "invalid_request");
+    assertError(await api("POST", "/api/server-emit", { event: "e", timeout_ms: "1" }), 400, "invalid_request");
+    assertError(await api("GET", "/api/server-emit"), 405, "method_not_allowed");
   });
 });
 

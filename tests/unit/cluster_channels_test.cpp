@@ -64,3 +64,19 @@ TEST(ClusterChannels, PrefixChecks) {
   EXPECT_NE(ClusterChannels::check_prefix(ClusterScheme::nats, ".a"), "");
   EXPECT_NE(ClusterChannels::check_prefix(ClusterScheme::nats, "a b"), "");
 }
+
+TEST(ClusterChannels, ResponsesAndPresenceStayOutOfTheOtherSubscriptions) {
+  ClusterChannels r(ClusterScheme::redis, "socket.io");
+  EXPECT_EQ(r.response("/admin"), "socket.io-response#/admin#");
+  EXPECT_EQ(r.response_subscription(), "socket.io-response#*");
+  EXPECT_EQ(r.presence(), "socket.io-presence#");
+  ClusterChannels n(ClusterScheme::nats, "socket.io");
+  EXPECT_EQ(n.response("/a.b"), "socket.io./a%2Eb.response");
+  EXPECT_EQ(n.response_subscription(), "socket.io.*.response");
+  EXPECT_EQ(n.presence(), "socket.io.presence");
+  // Neither is taken for a broadcast or a request.
+  EXPECT_FALSE(r.nsp_of_request(r.presence()));
+  EXPECT_FALSE(r.nsp_of_request(r.response("/")));
+  EXPECT_FALSE(n.nsp_of_request(n.presence()));
+  EXPECT_FALSE(n.nsp_of_request(n.response("/")));
+}

@@ -173,3 +173,45 @@ kind = "memory"
   EXPECT_EQ(back.cluster.broker, "r");
   EXPECT_EQ(back.cluster.prefix, "app");
 }
+
+TEST(Config, ClusterPresenceTimings) {
+  auto parse = [](const std::string& extra) {
+    return sb::parse_config(
+        "[auth]\nallow_anonymous = true\n[[brokers]]\nname = \"r\"\nkind = "
+        "\"redis\"\n[cluster]\nenabled = true\n"
+        "broker = \"r\"\n" +
+            extra,
+        "t");
+  };
+  auto d = parse("");
+  EXPECT_EQ(d.cluster.heartbeat_ms, 2000u);
+  EXPECT_EQ(d.cluster.node_timeout_ms, 6000u);
+  EXPECT_EQ(d.cluster.request_timeout_ms, 5000u);
+  EXPECT_FALSE(d.cluster.presence_events);
+  auto c = parse(
+      "heartbeat_ms = 500\nnode_timeout_ms = 1500\nrequest_timeout_ms = 800\n"
+      "presence_events = true\n");
+  EXPECT_EQ(c.cluster.heartbeat_ms, 500u);
+  EXPECT_EQ(c.cluster.node_timeout_ms, 1500u);
+  EXPECT_EQ(c.cluster.request_timeout_ms, 800u);
+  EXPECT_TRUE(c.cluster.presence_events);
+  auto back = sb::parse_config(sb::to_toml(c), "printed");
+  EXPECT_EQ(back.cluster.node_timeout_ms, 1500u);
+  EXPECT_TRUE(back.cluster.presence_events);
+  // The timeout must outlast a period; bounds are checked.
+  EXPECT_NE(error_of([&] {
+              sb::validate(parse("heartbeat_ms = 7000\n"));
+            }).find("cluster.node_timeout_ms"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse("heartbeat_ms = 0\n"); }).find("cluster.heartbeat_ms"),
+            std::string::npos);
+  auto env = parse("");
+  sb::apply_env_overrides(env, {{"SWITCHBOARD_CLUSTER_HEARTBEAT_MS", "100"},
+                                {"SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS", "400"},
+                                {"SWITCHBOARD_CLUSTER_REQUEST_TIMEOUT_MS", "50"},
+                                {"SWITCHBOARD_CLUSTER_PRESENCE_EVENTS", "true"}});
+  EXPECT_EQ(env.cluster.heartbeat_ms, 100u);
+  EXPECT_EQ(env.cluster.node_timeout_ms, 400u);
+  EXPECT_EQ(env.cluster.request_timeout_ms, 50u);
+  EXPECT_TRUE(env.cluster.presence_events);
+}

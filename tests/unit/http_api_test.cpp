@@ -69,11 +69,11 @@ TEST(ApiBatch, RefusesAMalformedBatch) {
 
 static sb::api::PresenceSnapshot sample() {
   sb::api::PresenceSnapshot s;
-  s.sockets = {{"/", "s1", "42", {"s1", "user:42", "lobby"}, 0},
-               {"/", "s2", "42", {"s2", "user:42"}, 1},
-               {"/admin", "s3", "42", {"s3", "user:42"}, 0},
-               {"/", "s4", "7", {"s4", "user:7", "lobby"}, 1},
-               {"/", "s5", "", {"s5", "lobby"}, 0}};
+  s.sockets = {{"/", "s1", "42", {"s1", "user:42", "lobby"}, 0, ""},
+               {"/", "s2", "42", {"s2", "user:42"}, 1, ""},
+               {"/admin", "s3", "42", {"s3", "user:42"}, 0, ""},
+               {"/", "s4", "7", {"s4", "user:7", "lobby"}, 1, ""},
+               {"/", "s5", "", {"s5", "lobby"}, 0, ""}};
   return s;
 }
 
@@ -81,7 +81,7 @@ TEST(ApiPresence, CountsUsersAndConnections) {
   auto all = sb::api::presence_users(sample(), std::nullopt);
   EXPECT_EQ(all,
             json::parse(R"({"users":[{"user":"42","connections":3},{"user":"7","connections":1}],
-                                 "total_users":2,"total_sockets":5})"));
+                                 "total_users":2,"total_sockets":5,"nodes":1})"));
   auto admin = sb::api::presence_users(sample(), std::string("/admin"));
   EXPECT_EQ(admin.at("total_sockets").to_number<int>(), 1);
   EXPECT_EQ(admin.at("users").as_array().size(), 1u);
@@ -90,7 +90,7 @@ TEST(ApiPresence, CountsUsersAndConnections) {
 TEST(ApiPresence, StatsPerNamespace) {
   EXPECT_EQ(json::value(sb::api::presence_stats(sample())),
             json::parse(R"({"users":2,"sockets":5,"anonymous":1,
-              "namespaces":{"/":{"users":2,"sockets":4},"/admin":{"users":1,"sockets":1}}})"));
+              "namespaces":{"/":{"users":2,"sockets":4},"/admin":{"users":1,"sockets":1}},"nodes":1})"));
 }
 
 TEST(ApiPresence, OneUsersSocketsWithoutTheirOwnIdRoom) {
@@ -102,9 +102,64 @@ TEST(ApiPresence, OneUsersSocketsWithoutTheirOwnIdRoom) {
 }
 
 TEST(ApiPresence, RoomsLargestFirst) {
-  auto r = sb::api::room_counts(sample(), "/");
+  sb::api::SocketsResult all;
+  all.sockets = sample().sockets;
+  auto r = sb::api::room_counts(all, "/");
   EXPECT_EQ(r.at("rooms").as_array().front(), json::parse(R"({"room":"lobby","members":3})"));
   EXPECT_EQ(r.at("total").to_number<int>(), 3);  // lobby, user:42, user:7
+}
+
+// A cluster: this node ("A", the sample's sockets) and node "B" by its heartbeat.
+static sb::api::PresenceSnapshot cluster_sample() {
+  auto s = sample();
+  s.node = "A";
+  for (auto& i : s.sockets) i.node = "A";
+  sb::cluster::Heartbeat b;
+  b.uid = "B";
+  sb::cluster::NamespaceCount root;
+  root.nsp = "/";
+  root.sockets = 4;
+  root.anonymous = 1;
+  root.users = {{"42", 2}, {"99", 1}};
+  b.namespaces.push_back(root);
+  s.remote.push_back(b);
+  return s;
+}
+
+TEST(ApiPresence, ClusterCountsAddTheOtherNodesHeartbeats) {
+  auto all = sb::api::presence_users(cluster_sample(), std::nullopt);
+  EXPECT_EQ(all, json::parse(R"({"users":[{"user":"42","connections":5},
+    {"user":"7","connections":1},{"user":"99","connections":1}],
+    "total_users":3,"total_sockets":9,"nodes":2})"));
+  EXPECT_EQ(json::value(sb::api::presence_stats(cluster_sample())),
+            json::parse(R"({"users":3,"sockets":9,"anonymous":2,
+              "namespaces":{"/":{"users":3,"sockets":8},"/admin":{"users":1,"sockets":1}},
+              "nodes":2})"));
+}
+
+TEST(ApiPresence, ClusterUserDetailSaysWhichNodes) {
+  auto u = sb::api::presence_user(cluster_sample(), "42");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->at("connections").to_number<int>(), 5);
+  EXPECT_EQ(u->at("sockets").as_array().size(), 3u);  // this node's, one by one
+  EXPECT_EQ(u->at("nodes"), json::parse(R"([{"node":"A","connections":3},
+    {"node":"B","connections":2}])"));
+  auto only_remote = sb::api::presence_user(cluster_sample(), "99");
+  ASSERT_TRUE(only_remote);
+  EXPECT_EQ(json::value(*only_remote), json::parse(R"({"user":"99","connections":1,
+    "sockets":[],"nodes":[{"node":"B","connections":1}]})"));
+}
+
+TEST(ApiPresence, RoomSocketsListEveryNodesMembers) {
+  sb::api::SocketsResult r;
+  r.sockets = {{"/", "s1", "42", {"s1", "lobby"}, 0, "A"},
+               {"/", "x9", "", {"x9", "lobby"}, 0, "B"}};
+  r.nodes = 2;
+  r.expected = 3;
+  EXPECT_EQ(json::value(sb::api::room_sockets(r, "/", "lobby")), json::parse(R"({
+    "namespace":"/","room":"lobby","total":2,"nodes":2,"nodes_expected":3,"sockets":[
+      {"id":"s1","user":"42","rooms":["lobby"],"node":"A"},
+      {"id":"x9","user":null,"rooms":["lobby"],"node":"B"}]})"));
 }
 
 TEST(CliHttpUrl, ParsesHostPortAndBase) {

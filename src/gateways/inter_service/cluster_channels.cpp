@@ -82,6 +82,19 @@ std::string ClusterChannels::request(std::string_view nsp) const {
   return prefix_ + "." + nats_token_escape(nsp) + ".request";
 }
 
+std::string ClusterChannels::response(std::string_view nsp) const {
+  if (scheme_ == ClusterScheme::redis) return prefix_ + "-response#" + std::string(nsp) + "#";
+  return prefix_ + "." + nats_token_escape(nsp) + ".response";
+}
+
+std::string ClusterChannels::presence() const {
+  return scheme_ == ClusterScheme::redis ? prefix_ + "-presence#" : prefix_ + ".presence";
+}
+
+std::string ClusterChannels::response_subscription() const {
+  return scheme_ == ClusterScheme::redis ? prefix_ + "-response#*" : prefix_ + ".*.response";
+}
+
 std::string ClusterChannels::broadcast_subscription() const {
   return scheme_ == ClusterScheme::redis ? prefix_ + "#*" : prefix_ + ".*.broadcast";
 }

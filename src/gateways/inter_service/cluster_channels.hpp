@@ -12,6 +12,10 @@
 //   broadcasts  `<prefix>.<nsp token>.broadcast`
 //   requests    `<prefix>.<nsp token>.request`
 // The payloads are the same on both (see protocol/emitter_message.hpp).
+// Answers to requests with a requestId (protocol/cluster_message.hpp):
+//   Redis `<prefix>-response#<nsp>#` (the adapter's), NATS `<prefix>.<nsp token>.response`
+// Presence heartbeats (ours):
+//   Redis `<prefix>-presence#`, NATS `<prefix>.presence`
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,9 +39,12 @@ class ClusterChannels {
 
   std::string broadcast(std::string_view nsp, const std::vector<std::string>& rooms) const;
   std::string request(std::string_view nsp) const;
+  std::string response(std::string_view nsp) const;
+  std::string presence() const;
   // What to subscribe to: a Redis glob (PSUBSCRIBE), or a NATS pattern.
   std::string broadcast_subscription() const;
   std::string request_subscription() const;
+  std::string response_subscription() const;
   // The namespace a request channel/subject is for; nullopt when not one.
   std::optional<std::string> nsp_of_request(std::string_view channel) const;
 

@@ -10,6 +10,7 @@
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_socket.hpp"
 #include "gateways/inter_service/cluster_publisher.hpp"
+#include "gateways/inter_service/cluster_requests.hpp"
 #include "gateways/inter_service/emitter_bridge.hpp"
 #include "gateways/inter_service/redis_broker.hpp"
 #include "gateways/intra_service/event_bus.hpp"
@@ -37,6 +38,8 @@ struct InterServiceGateway::Impl {
   ClusterSpec cluster;
   std::unique_ptr<ClusterPublisher> cluster_out;
   std::unique_ptr<EmitterBridge> cluster_in;
+  std::unique_ptr<ClusterHeartbeat> cluster_heartbeat;
+  std::unique_ptr<ClusterRequests> cluster_requests;
   bool wired = false;
   bool started = false;
 
@@ -193,6 +196,14 @@ std::string InterServiceGateway::cluster_uid() const {
   return impl_->cluster.enabled ? impl_->cluster.uid : std::string();
 }
 
+ClusterHeartbeat* InterServiceGateway::cluster_presence() const {
+  return impl_->cluster_heartbeat.get();
+}
+
+ClusterRequests* InterServiceGateway::cluster_requests() const {
+  return impl_->cluster_requests.get();
+}
+
 void InterServiceGateway::wire() {
   auto& im = *impl_;
   if (im.wired) return;
@@ -270,6 +281,17 @@ void InterServiceGateway::wire() {
     im.cluster_in = std::make_unique<EmitterBridge>(b, channels, im.cluster.uid, im.sio, im.bus);
     im.cluster_out = std::make_unique<ClusterPublisher>(b, channels, im.cluster.uid);
     im.sio.set_cluster(im.cluster_out.get());
+    if (im.cluster.local) {
+      if (im.cluster.presence_events)
+        im.cluster.heartbeat.on_change = [bus = &im.bus](const std::string& user, bool online) {
+          bus->emit(online ? "presence.online" : "presence.offline", json::object{{"user", user}});
+        };
+      im.cluster_heartbeat = std::make_unique<ClusterHeartbeat>(
+          b, channels, im.cluster.uid, im.cluster.heartbeat, im.cluster.local);
+      im.cluster_requests = std::make_unique<ClusterRequests>(
+          b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster_heartbeat->nodes(),
+          im.cluster.local, im.bus);
+    }
     spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),
                  b.kind(), im.cluster.prefix);
   }
@@ -357,6 +379,7 @@ void InterServiceGateway::start() {
   if (im.started) return;
   im.started = true;
   for (auto& e : im.entries) e.broker->start();
+  if (im.cluster_heartbeat) im.cluster_heartbeat->start();
 }
 
 void InterServiceGateway::stop() {
@@ -364,6 +387,9 @@ void InterServiceGateway::stop() {
   // No more publishes to a stopping broker (emits may still come from other threads).
   if (im.cluster_out) im.sio.set_cluster(nullptr);
   if (!im.started) return;
+  // Says bye while the broker still runs, so the other nodes drop this one now.
+  if (im.cluster_heartbeat) im.cluster_heartbeat->stop();
+  if (im.cluster_requests) im.cluster_requests->stop();
   im.started = false;
   for (auto& e : im.entries) e.broker->stop();
 }

@@ -22,6 +22,7 @@
 
 #include "gateways/inter_service/broker.hpp"
 #include "gateways/inter_service/broker_factory.hpp"
+#include "gateways/inter_service/cluster_heartbeat.hpp"
 #include "gateways/inter_service/message_codec.hpp"
 
 namespace sb::net {
@@ -51,10 +52,16 @@ struct GatewayBrokerSpec {
 // [cluster]: rooms span the nodes that share `broker` (redis or nats).
 struct ClusterSpec {
   bool enabled = false;
-  std::string broker;                // a broker's name
-  std::string prefix = "socket.io";  // channel prefix (the Redis adapter's `key`)
-  std::string uid;                   // this node's id; empty: a random one
+  std::string broker;                  // a broker's name
+  std::string prefix = "socket.io";    // channel prefix (the Redis adapter's `key`)
+  std::string uid;                     // this node's id; empty: a random one
+  HeartbeatOptions heartbeat{};        // presence heartbeats and node expiry
+  uint32_t request_timeout_ms = 5000;  // fetchSockets / serverSideEmit answers
+  LocalSockets local{};                // this node's sockets (presence, fetchSockets)
+  bool presence_events = false;        // bus events presence.online / presence.offline
 };
+
+class ClusterRequests;
 
 struct BrokerStatus {
   std::string name;
@@ -85,6 +92,10 @@ class InterServiceGateway {
   void set_cluster(ClusterSpec spec);
   // This node's cluster id; empty when the cluster is off.
   std::string cluster_uid() const;
+  // The cluster's presence view and requests; null when the cluster is off
+  // (or before wire()).
+  ClusterHeartbeat* cluster_presence() const;
+  ClusterRequests* cluster_requests() const;
 
   // Subscribes what routes and `bus` lists need, registers the client-event
   // routes on their namespaces and the "broker" route sink. Before start().

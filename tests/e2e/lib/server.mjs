@@ -64,6 +64,11 @@ export async function startServer(
     pid: child.pid,
     exited,
     logs: () => logs,
+    // Ends it abruptly (default SIGKILL: no goodbye, as when a machine dies).
+    kill(signal = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
     // Stops with SIGTERM and checks a clean exit (status 0: under the
     // sanitizer build, that also means no leak or error report).
     async stop() {

@@ -1,0 +1,78 @@
+#pragma once
+// Cluster-wide requests that want answers, as the Socket.IO Redis adapter
+// makes them (protocol/cluster_message.hpp): fetchSockets (type 5) and
+// serverSideEmit with acks (type 6) asked of every node, allRooms (type 1)
+// answered (in the adapter format). A request goes once to `<prefix>-request#<nsp>#`
+// (NATS: `<prefix>.<nsp>.request`) with a requestId; each node answers on the
+// response channel; the asker collects answers until every live node
+// (ClusterNodeTable: the nodes whose heartbeats it sees) has answered or the
+// timeout passes, then reports what arrived and how many nodes answered.
+//
+// This node answers the requests of the live nodes of its ClusterNodeTable
+// (not those of Node.js peers, which do not count it): its sockets from `local`; a
+// serverSideEmit becomes the bus event `event` (payload: the one argument, or
+// the array of them) and the answer is {"node", "delivered": handlers run,
+// "routed": config-route deliveries}.
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateways/inter_service/broker.hpp"
+#include "gateways/inter_service/cluster_channels.hpp"
+#include "gateways/inter_service/cluster_heartbeat.hpp"
+#include "gateways/inter_service/cluster_node_table.hpp"
+
+namespace sb::intra {
+class EventBus;
+}
+
+namespace sb::inter_service {
+
+struct FetchResult {
+  std::vector<cluster::SocketInfo> sockets;  // this node's first; `node` set on each
+  size_t nodes = 1;                          // nodes that answered, this one included
+  size_t expected = 1;                       // live nodes when asked, this one included
+};
+
+struct EmitResult {
+  std::vector<boost::json::value> responses;  // this node's first
+  size_t nodes = 1;
+  size_t expected = 1;
+};
+
+// Which of a namespace's sockets a fetch selects: in any of `rooms` (every
+// socket when empty) and in none of `except`. Pure; tested.
+std::vector<cluster::SocketInfo> select_sockets(const std::vector<cluster::SocketInfo>& all,
+                                                const std::string& nsp,
+                                                const std::vector<std::string>& rooms,
+                                                const std::vector<std::string>& except);
+
+class ClusterRequests {
+ public:
+  // A Redis scheme needs a RedisBroker (throws std::invalid_argument otherwise).
+  ClusterRequests(Broker& broker, ClusterChannels channels, std::string uid, uint32_t timeout_ms,
+                  const ClusterNodeTable& nodes, LocalSockets local, intra::EventBus& bus);
+  ~ClusterRequests();
+  ClusterRequests(const ClusterRequests&) = delete;
+  ClusterRequests& operator=(const ClusterRequests&) = delete;
+
+  // `done` runs once, on the broker's worker (or on this thread when stopped).
+  void fetch_sockets(std::string nsp, std::vector<std::string> rooms,
+                     std::vector<std::string> except, std::function<void(FetchResult)> done);
+  // `data` = [event, ...args]; this node emits it on its bus too.
+  void server_side_emit(std::string nsp, boost::json::array data, uint32_t timeout_ms,
+                        std::function<void(EmitResult)> done);
+  uint32_t timeout_ms() const;
+  // No more answers are waited for: pending requests finish with what arrived.
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> st_;
+};
+
+}  // namespace sb::inter_service
