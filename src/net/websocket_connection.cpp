@@ -200,7 +200,8 @@ void WsConnection::begin_closing() {
 void WsConnection::write_done() {
   worker_.add_outbound_bytes(-static_cast<int64_t>(inflight_bytes_));
   inflight_bytes_ = 0;
-  inflight_.clear();
+  std::vector<WirePtr>().swap(inflight_);
+  std::vector<boost::asio::const_buffer>().swap(gather_);
 }
 
 void WsConnection::schedule_flush() {
@@ -214,44 +215,48 @@ void WsConnection::flush_now() {
   flush();
 }
 
+// Most writes fit in the socket buffer: write straight from the queue, with
+// the thread's scratch gather list (one per worker thread), and only go asynchronous (an allocated
+// operation, a later wake-up) for what the kernel did not take. Only then does
+// the connection hold in-flight lists of its own, and it gives them back when
+// the write is done: an idle connection keeps none.
 void WsConnection::flush() {
   if (writing_ || state_ == State::Closed) return;
   if (queue_.empty()) {
     if (close_after_flush_) shutdown_now();
     return;
   }
-  inflight_.swap(queue_);
-  inflight_bytes_ = queue_bytes_;
-  queue_bytes_ = 0;
-  gather_.clear();
+  static thread_local std::vector<boost::asio::const_buffer> gather;
+  gather.clear();
   size_t total = 0;
-  for (auto& w : inflight_) {
-    gather_.emplace_back(w->bytes.data(), w->bytes.size());
+  for (auto& w : queue_) {
+    gather.emplace_back(w->bytes.data(), w->bytes.size());
     total += w->bytes.size();
   }
-  // Most writes fit in the socket buffer: write now, and only go asynchronous
-  // (an allocated operation, a later wake-up) for what the kernel did not take.
   boost::system::error_code ec;
-  size_t n = socket_.write_some(gather_, ec);
+  size_t n = socket_.write_some(gather, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
     ec = {};
     n = 0;
   }
   if (ec) {
-    write_done();
+    drop_queue();
     notify_closed("transport error");
     shutdown_now();
     return;
   }
   if (n == total) {
-    write_done();
+    drop_queue();
     if (close_after_flush_) shutdown_now();
     return;
   }
   size_t skip = 0;
-  while (n >= gather_[skip].size()) n -= gather_[skip++].size();
-  gather_[skip] += n;
-  gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(skip));
+  while (n >= gather[skip].size()) n -= gather[skip++].size();
+  gather[skip] += n;
+  gather_.assign(gather.begin() + static_cast<std::ptrdiff_t>(skip), gather.end());
+  inflight_.swap(queue_);
+  inflight_bytes_ = queue_bytes_;
+  queue_bytes_ = 0;
   write_async();
 }
 

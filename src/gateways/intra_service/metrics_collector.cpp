@@ -263,6 +263,16 @@ void metric(std::string& o, const char* name, const char* type, const char* help
 }
 
 template <class T>
+void sample(std::string& o, const char* name, std::string_view labels, T v);
+
+// A metric with one unlabelled sample.
+template <class T>
+void single(std::string& o, const char* name, const char* type, const char* help, T v) {
+  metric(o, name, type, help);
+  sample(o, name, "", v);
+}
+
+template <class T>
 void sample(std::string& o, const char* name, std::string_view labels, T v) {
   o += name;
   if (!labels.empty()) {
@@ -304,52 +314,43 @@ std::string MetricsCollector::to_prometheus(const MetricsSnapshot& s) {
   metric(o, "switchboard_socketio_sockets", "gauge", "Connected Socket.IO sockets by namespace.");
   for (auto& [n, c] : sockets)
     sample(o, "switchboard_socketio_sockets", "namespace=\"" + label(n) + "\"", c);
-  metric(o, "switchboard_namespaces", "gauge", "Declared Socket.IO namespaces.");
-  sample(o, "switchboard_namespaces", "", s.namespaces);
-  metric(o, "switchboard_rooms", "gauge", "Socket.IO rooms with at least one member.");
-  sample(o, "switchboard_rooms", "", rooms.size());
-  metric(o, "switchboard_socketio_events_received_total", "counter",
-         "Socket.IO events received from clients.");
-  sample(o, "switchboard_socketio_events_received_total", "", t.in);
-  metric(o, "switchboard_socketio_packets_sent_total", "counter",
-         "Socket.IO packets sent to clients.");
-  sample(o, "switchboard_socketio_packets_sent_total", "", t.out);
-  metric(o, "switchboard_sse_events_published_total", "counter",
-         "Events published to SSE streams.");
-  sample(o, "switchboard_sse_events_published_total", "", s.sse_published);
-  metric(o, "switchboard_sse_events_delivered_total", "counter",
-         "SSE events written to connections.");
-  sample(o, "switchboard_sse_events_delivered_total", "", t.sse);
-  metric(o, "switchboard_sse_connections_opened_total", "counter", "SSE connections accepted.");
-  sample(o, "switchboard_sse_connections_opened_total", "", s.sse_opened);
-  metric(o, "switchboard_sse_requests_refused_total", "counter",
-         "SSE requests answered with an HTTP error.");
-  sample(o, "switchboard_sse_requests_refused_total", "", s.sse_refused);
-  metric(o, "switchboard_sse_slow_consumers_total", "counter",
-         "SSE connections closed for not reading.");
-  sample(o, "switchboard_sse_slow_consumers_total", "", s.sse_slow);
-  metric(o, "switchboard_sse_resets_total", "counter",
-         "Reset events sent (a resume position beyond the history).");
-  sample(o, "switchboard_sse_resets_total", "", s.sse_resets);
+  single(o, "switchboard_namespaces", "gauge", "Declared Socket.IO namespaces.", s.namespaces);
+  single(o, "switchboard_rooms", "gauge", "Socket.IO rooms with at least one member.",
+         rooms.size());
+  single(o, "switchboard_socketio_events_received_total", "counter",
+         "Socket.IO events received from clients.", t.in);
+  single(o, "switchboard_socketio_packets_sent_total", "counter",
+         "Socket.IO packets sent to clients.", t.out);
+  single(o, "switchboard_sse_events_published_total", "counter", "Events published to SSE streams.",
+         s.sse_published);
+  single(o, "switchboard_sse_events_delivered_total", "counter",
+         "SSE events written to connections.", t.sse);
+  single(o, "switchboard_sse_connections_opened_total", "counter", "SSE connections accepted.",
+         s.sse_opened);
+  single(o, "switchboard_sse_requests_refused_total", "counter",
+         "SSE requests answered with an HTTP error.", s.sse_refused);
+  single(o, "switchboard_sse_slow_consumers_total", "counter",
+         "SSE connections closed for not reading.", s.sse_slow);
+  single(o, "switchboard_sse_resets_total", "counter",
+         "Reset events sent (a resume position beyond the history).", s.sse_resets);
   metric(o, "switchboard_sse_stream_subscribers", "gauge", "Subscribers per SSE stream.");
   for (auto& st : s.streams)
     sample(o, "switchboard_sse_stream_subscribers", "stream=\"" + label(st.name) + "\"",
            st.subscribers);
-  metric(o, "switchboard_bus_events_total", "counter", "Events emitted on the in-process bus.");
-  sample(o, "switchboard_bus_events_total", "", s.bus_emitted);
-  metric(o, "switchboard_bus_handler_runs_total", "counter", "Bus handler runs that returned.");
-  sample(o, "switchboard_bus_handler_runs_total", "", s.bus_delivered);
-  metric(o, "switchboard_bus_handler_errors_total", "counter", "Bus handler runs that threw.");
-  sample(o, "switchboard_bus_handler_errors_total", "", s.bus_errors);
-  metric(o, "switchboard_bus_unhandled_total", "counter", "Bus events no subscription matched.");
-  sample(o, "switchboard_bus_unhandled_total", "", s.bus_unhandled);
-  metric(o, "switchboard_route_matches_total", "counter", "Events that matched a config route.");
-  sample(o, "switchboard_route_matches_total", "", s.routes_matched);
-  metric(o, "switchboard_route_deliveries_total", "counter", "Route target deliveries made.");
-  sample(o, "switchboard_route_deliveries_total", "", s.routes_delivered);
-  metric(o, "switchboard_route_failures_total", "counter",
-         "Route target deliveries that could not be made.");
-  sample(o, "switchboard_route_failures_total", "", s.routes_failed);
+  single(o, "switchboard_bus_events_total", "counter", "Events emitted on the in-process bus.",
+         s.bus_emitted);
+  single(o, "switchboard_bus_handler_runs_total", "counter", "Bus handler runs that returned.",
+         s.bus_delivered);
+  single(o, "switchboard_bus_handler_errors_total", "counter", "Bus handler runs that threw.",
+         s.bus_errors);
+  single(o, "switchboard_bus_unhandled_total", "counter", "Bus events no subscription matched.",
+         s.bus_unhandled);
+  single(o, "switchboard_route_matches_total", "counter", "Events that matched a config route.",
+         s.routes_matched);
+  single(o, "switchboard_route_deliveries_total", "counter", "Route target deliveries made.",
+         s.routes_delivered);
+  single(o, "switchboard_route_failures_total", "counter",
+         "Route target deliveries that could not be made.", s.routes_failed);
   metric(o, "switchboard_worker_connections", "gauge", "Open connections per worker.");
   for (auto& w : s.workers)
     sample(o, "switchboard_worker_connections", "worker=\"" + std::to_string(w.index) + "\"",
@@ -397,25 +398,21 @@ std::string MetricsCollector::to_prometheus(const MetricsSnapshot& s) {
     sample(o, "switchboard_limit_rejected_total",
            std::string("limit=\"") + net::limit_name(static_cast<net::Limit>(i)) + "\"",
            s.limit_rejected[i]);
-  metric(o, "switchboard_accept_paused_total", "counter",
-         "Times accepting paused for lack of file descriptors.");
-  sample(o, "switchboard_accept_paused_total", "", s.accept_pauses);
-  metric(o, "switchboard_accept_shed_total", "counter",
-         "Connections closed unserved while out of file descriptors.");
-  sample(o, "switchboard_accept_shed_total", "", s.accept_shed);
-  metric(o, "switchboard_slow_consumers_total", "counter",
-         "Socket.IO connections cut because their outbound queue passed its bound.");
-  sample(o, "switchboard_slow_consumers_total", "", s.slow_consumers);
-  metric(o, "switchboard_volatile_dropped_total", "counter",
-         "Volatile packets dropped because the connection had output queued.");
-  sample(o, "switchboard_volatile_dropped_total", "", s.volatile_dropped);
+  single(o, "switchboard_accept_paused_total", "counter",
+         "Times accepting paused for lack of file descriptors.", s.accept_pauses);
+  single(o, "switchboard_accept_shed_total", "counter",
+         "Connections closed unserved while out of file descriptors.", s.accept_shed);
+  single(o, "switchboard_slow_consumers_total", "counter",
+         "Socket.IO connections cut because their outbound queue passed its bound.",
+         s.slow_consumers);
+  single(o, "switchboard_volatile_dropped_total", "counter",
+         "Volatile packets dropped because the connection had output queued.", s.volatile_dropped);
   metric(o, "switchboard_outbound_queued_bytes", "gauge",
          "Bytes queued and unsent on WebSocket connections, per worker.");
   for (auto& w : s.workers)
     sample(o, "switchboard_outbound_queued_bytes", "worker=\"" + std::to_string(w.index) + "\"",
            w.outbound_bytes);
-  metric(o, "switchboard_uptime_seconds", "gauge", "Seconds since the server started.");
-  sample(o, "switchboard_uptime_seconds", "", s.uptime_s);
+  single(o, "switchboard_uptime_seconds", "gauge", "Seconds since the server started.", s.uptime_s);
   return o;
 }
 
