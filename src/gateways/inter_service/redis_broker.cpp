@@ -272,15 +272,18 @@ class RedisBroker::Impl final : public BrokerCore {
       spdlog::debug("broker {}: message on '{}' after unsubscribe", name(), channel);
       return;
     }
-    Channel& ch = it->second;
-    if (ch.reply_refs > 0) {
+    if (it->second.reply_refs > 0) {
       const std::string id = o.correlation_id(payload);
       if (!id.empty() && has_request(id)) {
         note_received();
         finish_request(id, {},
                        Message{.topic = std::string(channel), .payload = std::string(payload)});
+        // The answered request may have released the reply channel (erased it).
+        it = channels.find(key);
+        if (it == channels.end()) return;
       }
     }
+    Channel& ch = it->second;
     std::vector<HandlerPtr> handlers;
     for (SubscriptionId id : ch.subs) {
       const Sub& s = subs.at(id);
