@@ -76,7 +76,15 @@ describe("delivery", () => {
       assert.equal(r.status, 200);
       assert.match(r.body.id, /^\d+-\d+$/);
     }
-    await got.count("item", 200);
+    try {
+      await got.count("item", 200);
+    } catch (e) {
+      // Say what was lost and whether the client reconnected (one "ready" per connection).
+      const seen = new Set(got.filter((x) => x.type === "item").map((x) => JSON.parse(x.data).i));
+      const missing = [...Array(200).keys()].filter((i) => !seen.has(i));
+      const readies = got.filter((x) => x.type === "ready").map((x) => x.data);
+      throw new Error(`${e.message}; missing ${JSON.stringify(missing)}; ready events ${JSON.stringify(readies)}`);
+    }
     const items = got.filter((e) => e.type === "item");
     assert.deepEqual(items.map((e) => JSON.parse(e.data).i), [...Array(200).keys()]);
     const seqs = items.map((e) => seqOf(e.id)[0]);
