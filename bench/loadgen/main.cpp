@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   AckOpts acks;
   SseOpts sse;
   ClusterOpts cluster;
+  SoakOpts soak;
 
   auto common = [&](CLI::App* sub) {
     sub->add_option("--host", c.target.host, "server address (IPv4 or IPv6 literal)")
@@ -96,6 +97,18 @@ int main(int argc, char** argv) {
   s_cluster->add_option("--port2", cluster.port2, "the second node's port")->required();
   s_cluster->add_option("--server-pid2", cluster.server_pid2, "the second node's pid (CPU figure)");
 
+  auto* s_soak = app.add_subcommand(
+      "soak", "rounds of connection churn and traffic; exit 1 if RSS or descriptors keep growing");
+  common(s_soak);
+  s_soak->add_option("--minutes", soak.minutes, "how long")->capture_default_str();
+  s_soak->add_option("--conns,-n", soak.conns, "clients per round")->capture_default_str();
+  s_soak->add_option("--round", soak.round, "seconds of traffic per round")->capture_default_str();
+  s_soak->add_option("--settle", soak.settle, "seconds before sampling")->capture_default_str();
+  s_soak->add_option("--fd-slack", soak.fd_slack, "allowed descriptor growth")
+      ->capture_default_str();
+  s_soak->add_option("--rss-slack-mib", soak.rss_slack_mib, "allowed RSS growth (MiB)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   raise_fd_limit();
   try {
@@ -105,6 +118,7 @@ int main(int argc, char** argv) {
     if (*s_ack) return run_acks(c, acks);
     if (*s_sse) return run_sse(c, sse);
     if (*s_cluster) return run_cluster(c, cluster);
+    if (*s_soak) return run_soak(c, soak);
   } catch (const std::exception& e) {
     std::cerr << "sb-loadgen: " << e.what() << std::endl;
     return 1;

@@ -52,6 +52,15 @@ struct SseOpts {
   unsigned http_conns = 4;
 };
 
+struct SoakOpts {
+  double minutes = 5;        // keep going this long (at least two rounds)
+  unsigned conns = 500;      // clients per round
+  double round = 5;          // seconds of traffic per round
+  double settle = 2;         // seconds after closing before sampling
+  unsigned fd_slack = 8;     // allowed descriptor growth after the warm-up round
+  double rss_slack_mib = 8;  // allowed RSS growth after the warm-up round
+};
+
 int run_idle(const Common& c, const IdleOpts& o);
 int run_fanout(const Common& c, const FanoutOpts& o);
 int run_notify(const Common& c, const NotifyOpts& o);
@@ -63,5 +72,6 @@ struct ClusterOpts {
   int server_pid2 = 0;  // its pid, for the CPU figure
 };
 int run_cluster(const Common& c, const ClusterOpts& o);
+int run_soak(const Common& c, const SoakOpts& o);
 
 }  // namespace sbl
