@@ -45,7 +45,8 @@ TlsContextPtr make_tls_context(const std::string& cert_file, const std::string& 
   ctx->use_private_key_file(key_file, ssl::context::pem, ec);
   if (ec)
     throw std::runtime_error("tls.key: \"" + key_file +
-                             "\" is not a PEM private key matching tls.cert (" + reason(ec) + ")");
+                             "\" is not a PEM private key, or does not match tls.cert (" +
+                             reason(ec) + ")");
   if (SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     throw std::runtime_error("tls.key: \"" + key_file + "\" does not match tls.cert \"" +
