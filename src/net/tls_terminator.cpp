@@ -75,8 +75,9 @@ class TlsPump : public std::enable_shared_from_this<TlsPump> {
     tls_counters().handshakes_ok.fetch_add(1, std::memory_order_relaxed);
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
-      spdlog::warn("tls: no socketpair for a connection from {}: {}", remote_,
-                   std::strerror(errno));
+      // Out of descriptors, most likely: the listener warns about that once per episode.
+      spdlog::debug("tls: no socketpair for a connection from {}: {}", remote_,
+                    std::strerror(errno));
       return close_all();
     }
     error_code aec;
@@ -105,7 +106,7 @@ class TlsPump : public std::enable_shared_from_this<TlsPump> {
           if (ec) return self->tls_ended(ec);
           boost::asio::async_write(self->plain_, boost::asio::buffer(self->in_.data(), n),
                                    [self](const error_code& wec, size_t) {
-                                     if (self->closed_) return;
+                                     if (self->closed_ || self->shutting_down_) return;
                                      if (wec) return self->close_all();
                                      self->read_tls();
                                    });
