@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "net/tls_context.hpp"
@@ -31,6 +32,15 @@ using boost::asio::ip::tcp;
 
 struct Certs {
   fs::path dir, cert, key, other_key;
+};
+
+// Removes the certificates' directory when the test program exits.
+struct DirRemover {
+  fs::path dir;
+  ~DirRemover() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
 };
 
 // A self-signed certificate and its key, plus an unrelated key.
@@ -51,6 +61,7 @@ const Certs& certs() {
     EXPECT_EQ(std::system(cmd.c_str()), 0);
     return c;
   }();
+  static const DirRemover remover{c.dir};
   return c;
 }
 
