@@ -36,7 +36,8 @@ using ErrorDecorator = std::function<void(const HttpRequest*, HttpResponse&)>;
 
 // The idle check is the connection's embedded wheel timer: a connection that
 // is detached (upgraded) or closed leaves no entry behind in the wheel.
-class HttpConnection : public std::enable_shared_from_this<HttpConnection>, private WheelTimer {
+class HttpConnection final : public std::enable_shared_from_this<HttpConnection>,
+                             private WheelTimer {
  public:
   HttpConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const HttpLimits& limits,
                  RequestHandler handler, PeerInfo peer = {});
