@@ -15,7 +15,7 @@ PKGS=(build-essential cmake pkg-config clang-format
 [[ "${1:-}" == "--bench" ]] && PKGS+=(gnuplot-nox curl)
 # The tests drive the dashboard in Debian's Chromium; the sanitizer build uses
 # clang, whose ASan/UBSan and libFuzzer runtimes come in libclang-rt-14-dev.
-[[ "${1:-}" == "--test" ]] && PKGS+=(chromium clang libclang-rt-14-dev)
+[[ "${1:-}" == "--test" ]] && PKGS+=(chromium clang libclang-rt-14-dev openssl)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -157,7 +157,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   }
   check_keys(root, "",
              {"server", "engineio", "socketio", "echo", "auth", "api", "log", "sse", "dashboard",
-              "routes", "brokers", "inbox", "cluster", "limits"});
+              "routes", "brokers", "inbox", "cluster", "limits", "tls"});
   Config c;
   if (auto* t = section(root, "server")) {
     check_keys(*t, "server",
@@ -244,6 +244,13 @@ Config parse_config(const std::string& text, const std::string& source_name) {
         s.namespaces.push_back(std::move(nc));
       }
     }
+  }
+  if (auto* t = section(root, "tls")) {
+    check_keys(*t, "tls", {"enabled", "port", "cert", "key"});
+    c.tls.enabled = get_bool(*t, "tls", "enabled", c.tls.enabled);
+    c.tls.port = static_cast<uint16_t>(get_int(*t, "tls", "port", c.tls.port, 0, 65535));
+    c.tls.cert = get_string(*t, "tls", "cert", c.tls.cert);
+    c.tls.key = get_string(*t, "tls", "key", c.tls.key);
   }
   if (auto* t = section(root, "echo")) {
     check_keys(*t, "echo", {"path"});
@@ -549,6 +556,14 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
       c.socketio.recovery.max_disconnection_ms = static_cast<uint32_t>(env_int(var, v, 1, kMaxMs));
     else if (k == "SOCKETIO_RECOVERY_MAX_PACKETS")
       c.socketio.recovery.max_packets = static_cast<uint32_t>(env_int(var, v, 1, 10000000));
+    else if (k == "TLS_ENABLED")
+      c.tls.enabled = env_bool(var, v);
+    else if (k == "TLS_PORT")
+      c.tls.port = static_cast<uint16_t>(env_int(var, v, 0, 65535));
+    else if (k == "TLS_CERT")
+      c.tls.cert = v;
+    else if (k == "TLS_KEY")
+      c.tls.key = v;
     else if (k == "ECHO_PATH")
       c.echo.path = v;
     else if (k == "AUTH_ALLOW_ANONYMOUS")
@@ -644,6 +659,13 @@ void validate(const Config& c) {
         fail(w + ".name: " + e.what());
       }
     }
+  }
+  if (c.tls.enabled) {
+    // The files themselves are loaded (and checked to match) when the server starts.
+    if (c.tls.cert.empty() || c.tls.key.empty())
+      fail("tls: enabled but tls.cert or tls.key is not set");
+    if (c.tls.port != 0 && c.tls.port == c.server.port)
+      fail("tls.port: must differ from server.port");
   }
   if (c.dashboard.auth != "api_key" && c.dashboard.auth != "none")
     fail("dashboard.auth: expected api_key or none, got \"" + c.dashboard.auth + "\"");
@@ -823,6 +845,8 @@ std::string to_toml(const Config& c) {
       for (auto& e : n.events) o << q(e.event) << " = " << q(e.handler) << "\n";
     }
   }
+  o << "\n[tls]\nenabled = " << (c.tls.enabled ? "true" : "false") << "\nport = " << c.tls.port
+    << "\ncert = " << q(c.tls.cert) << "\nkey = " << q(c.tls.key) << "\n";
   o << "\n[echo]\npath = " << q(c.echo.path)
     << "\n\n[auth]\nallow_anonymous = " << (c.auth.allow_anonymous ? "true" : "false")
     << "\njwt_algorithm = " << q(c.auth.jwt_algorithm)

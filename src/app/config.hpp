@@ -110,6 +110,15 @@ struct Config {
     } recovery;
   } socketio;
 
+  // HTTPS / WSS on a second port (src/net/tls_terminator.hpp); plain HTTP
+  // stays on server.port. cert and key are PEM files, read again on SIGHUP.
+  struct Tls {
+    bool enabled = false;
+    uint16_t port = 0;  // 0 = no TLS listener
+    std::string cert;   // certificate chain, leaf first
+    std::string key;    // private key (unencrypted)
+  } tls;
+
   struct Echo {
     std::string path;  // raw Engine.IO echo endpoint (official test suite); empty = off
   } echo;

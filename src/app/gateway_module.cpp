@@ -32,6 +32,8 @@
 #include "hub/route_table.hpp"
 #include "net/http_connection.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_terminator.hpp"
 #include "net/worker.hpp"
 #include "store/sqlite_inbox_store.hpp"
 
@@ -44,6 +46,8 @@ struct GatewayModule::Impl {
   std::vector<std::unique_ptr<net::Worker>> workers;
   std::vector<net::Worker*> worker_ptrs;
   std::vector<std::shared_ptr<net::Listener>> listeners;
+  std::vector<std::shared_ptr<net::Listener>> tls_listeners;  // [tls] port, one per worker
+  std::unique_ptr<net::TlsContextSlot> tls;                   // [tls] enabled
   std::shared_ptr<const JwtVerifier> verifier;  // at start; `keys` holds the one in force
   std::shared_ptr<KeyRing> keys;
   std::unique_ptr<sio::SioServer> sio;
@@ -64,6 +68,7 @@ struct GatewayModule::Impl {
   bool running = false;
 
   void route(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req);
+  void accept(net::Worker& w, boost::asio::ip::tcp::socket s, net::PeerInfo peer);
   bool dashboard_authorized(const net::HttpRequest& req) const;
   void build_intra_service();
   void build_inter_service();
@@ -290,6 +295,15 @@ static std::shared_ptr<const JwtVerifier> make_verifier(const Config::Auth& a) {
   }
 }
 
+// The TLS context of a [tls] section; a ConfigError names the file at fault.
+static net::TlsContextPtr make_tls(const Config::Tls& t) {
+  try {
+    return net::make_tls_context(t.cert, t.key);
+  } catch (const std::exception& e) {
+    throw ConfigError(e.what());
+  }
+}
+
 static bool path_under(const std::string& path, const std::string& prefix) {
   if (prefix.empty()) return false;
   // "/socket.io/" also matches "/socket.io" (no trailing slash).
@@ -312,6 +326,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
 
   im.verifier = make_verifier(c.auth);
   im.keys = std::make_shared<KeyRing>(im.verifier, c.api.keys);
+  if (c.tls.enabled) im.tls = std::make_unique<net::TlsContextSlot>(make_tls(c.tls));
 
   sio::SioOptions so;
   so.connect_timeout_ms = c.socketio.connect_timeout_ms;
@@ -528,27 +543,46 @@ void GatewayModule::Impl::route(const std::shared_ptr<net::HttpConnection>& conn
   conn->respond(net::api_error(404, "not_found", "no route for " + req.path));
 }
 
+void GatewayModule::Impl::accept(net::Worker& w, boost::asio::ip::tcp::socket s,
+                                 net::PeerInfo peer) {
+  // Not make_shared: the idle timer keeps a weak_ptr for minutes, and with
+  // make_shared that would pin the whole object's memory after a WebSocket
+  // upgrade has finished with it.
+  std::shared_ptr<net::HttpConnection> conn(new net::HttpConnection(
+      w, std::move(s), http_limits,
+      [this](std::shared_ptr<net::HttpConnection> c, net::HttpRequest&& r) {
+        route(c, std::move(r));
+      },
+      std::move(peer)));
+  conn->start();
+}
+
 void GatewayModule::start() {
   auto& im = *impl_;
   const auto& c = im.config;
   uint16_t port = c.server.port;
   for (auto* w : im.worker_ptrs) {
     auto listener = std::make_shared<net::Listener>(
-        *w, c.server.host, port, [this, w](boost::asio::ip::tcp::socket s) {
-          // Not make_shared: the idle timer keeps a weak_ptr for minutes, and with
-          // make_shared that would pin the whole object's memory after a WebSocket
-          // upgrade has finished with it.
-          std::shared_ptr<net::HttpConnection> conn(new net::HttpConnection(
-              *w, std::move(s), impl_->http_limits,
-              [this](std::shared_ptr<net::HttpConnection> c, net::HttpRequest&& r) {
-                impl_->route(c, std::move(r));
-              }));
-          conn->start();
-        });
+        *w, c.server.host, port,
+        [this, w](boost::asio::ip::tcp::socket s) { impl_->accept(*w, std::move(s), {}); });
     if (port == 0) port = listener->port();  // every worker shares the first's port
     im.listeners.push_back(listener);
   }
   im.bound_port = port;
+  // TLS: the handshake and a pump here, then the plain-text end of a socketpair
+  // takes the path above, with the TLS client's address.
+  if (im.tls && c.tls.port != 0) {
+    for (auto* w : im.worker_ptrs) {
+      im.tls_listeners.push_back(std::make_shared<net::Listener>(
+          *w, c.server.host, c.tls.port, [this, w](boost::asio::ip::tcp::socket s) {
+            net::start_tls_session(
+                *w, std::move(s), impl_->tls->get(),
+                [this, w](boost::asio::ip::tcp::socket plain, std::string ip) {
+                  impl_->accept(*w, std::move(plain), net::PeerInfo{std::move(ip), true});
+                });
+          }));
+    }
+  }
   im.sse->start();
   if (c.dashboard.enabled) {
     intra::attach_log_stream(im.sse.get());
@@ -557,6 +591,7 @@ void GatewayModule::start() {
                       [sse](const std::string& json) { sse->publish("metrics", "metrics", json); });
   }
   for (auto& l : im.listeners) l->start();
+  for (auto& l : im.tls_listeners) l->start();
   for (auto& w : im.workers) w->start();
   im.inter->start();
   {
@@ -565,6 +600,10 @@ void GatewayModule::start() {
   }
   spdlog::info("switchboard listening on {}:{} with {} worker(s)", c.server.host, port,
                im.workers.size());
+  if (!im.tls_listeners.empty())
+    spdlog::info("tls: listening on {}:{} (certificate {})", c.server.host, c.tls.port, c.tls.cert);
+  else if (im.tls)
+    spdlog::warn("tls: enabled but tls.port is 0: no TLS listener");
   if (c.dashboard.enabled && c.dashboard.auth == "api_key" && c.api.keys.empty())
     spdlog::warn(
         "dashboard: locked: dashboard.auth is \"api_key\" but api.keys is empty "
@@ -598,7 +637,10 @@ void GatewayModule::stop() {
         spdlog::warn("shutdown: worker {} did not {} in time", i, what);
   };
   // 1. Stop accepting: new clients go to another node (or retry until we are back).
-  on_each("stop accepting", [&im](net::Worker& w) { im.listeners[w.index()]->stop(); });
+  on_each("stop accepting", [&im](net::Worker& w) {
+    im.listeners[w.index()]->stop();
+    if (!im.tls_listeners.empty()) im.tls_listeners[w.index()]->stop();
+  });
   // 2. Finish what was accepted: queued inbox writes are committed and answered
   //    (the workers still run, so answers and pushes go out).
   if (im.inbox) im.inbox->stop();
@@ -623,12 +665,22 @@ void GatewayModule::reload(const Config& fresh) {
   auto& im = *impl_;
   // Everything is built before anything is swapped: a bad file changes nothing.
   auto verifier = make_verifier(fresh.auth);
+  // The certificate files are read again (a renewed certificate): new
+  // connections use the new context, open ones keep theirs.
+  net::TlsContextPtr tls_ctx;
+  if (im.tls && fresh.tls.enabled) tls_ctx = make_tls(fresh.tls);
+  if (fresh.tls.enabled != im.config.tls.enabled || fresh.tls.port != im.config.tls.port)
+    spdlog::warn("reload: tls.enabled and tls.port take effect on restart only");
   try {
     im.routes->replace(route_specs(fresh));
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
   im.keys->set(std::move(verifier), fresh.api.keys);
+  if (tls_ctx) {
+    im.tls->set(std::move(tls_ctx));
+    spdlog::info("reloaded: TLS certificate {}", fresh.tls.cert);
+  }
   spdlog::info("reloaded: JWT key ({}), {} API key(s), {} route(s)",
                fresh.auth.jwt_secret.empty() && fresh.auth.jwt_key_file.empty()
                    ? "none"

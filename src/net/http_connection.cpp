@@ -16,15 +16,19 @@ struct HttpConnection::Parser : HttpRequestParser {
 };
 
 HttpConnection::HttpConnection(Worker& worker, tcp::socket socket, const HttpLimits& limits,
-                               RequestHandler handler)
+                               RequestHandler handler, PeerInfo peer)
     : worker_(worker),
       socket_(std::move(socket)),
       limits_(limits),
       handler_(std::move(handler)),
-      parser_(std::make_unique<Parser>()) {
+      parser_(std::make_unique<Parser>()),
+      remote_(std::move(peer.address)),
+      secure_(peer.secure) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string();
+  if (remote_.empty()) {
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
 }
@@ -112,6 +116,7 @@ void HttpConnection::process_input() {
       break;
   }
   req.remote_address = remote_;
+  req.secure = secure_;
   keep_alive_ = req.keep_alive;
   state_ = State::Waiting;
   handler_(shared_from_this(), std::move(req));

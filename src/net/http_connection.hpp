@@ -22,6 +22,13 @@ struct HttpLimits {
   uint32_t idle_timeout_ms = 60000;  // keep-alive connection with no request
 };
 
+// Who is at the other end when the socket cannot tell: a TLS connection's
+// plain-text side is a socketpair (see tls_terminator.hpp).
+struct PeerInfo {
+  std::string address;  // empty: the socket's remote endpoint
+  bool secure = false;  // arrived over TLS
+};
+
 // What the server does with a complete request. Called on the connection's worker.
 using RequestHandler = std::function<void(std::shared_ptr<HttpConnection>, HttpRequest&&)>;
 // Headers for error replies the connection makes itself (400/413/431), e.g. CORS.
@@ -29,10 +36,11 @@ using ErrorDecorator = std::function<void(const HttpRequest*, HttpResponse&)>;
 
 // The idle check is the connection's embedded wheel timer: a connection that
 // is detached (upgraded) or closed leaves no entry behind in the wheel.
-class HttpConnection : public std::enable_shared_from_this<HttpConnection>, private WheelTimer {
+class HttpConnection final : public std::enable_shared_from_this<HttpConnection>,
+                             private WheelTimer {
  public:
   HttpConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const HttpLimits& limits,
-                 RequestHandler handler);
+                 RequestHandler handler, PeerInfo peer = {});
   ~HttpConnection();
 
   void start();
@@ -86,6 +94,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   std::string inbuf_;
   std::string outbuf_;
   std::string remote_;
+  bool secure_ = false;
   std::function<void()> abort_cb_;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   State state_ = State::Reading;

@@ -17,6 +17,7 @@ struct HttpRequest {
   bool keep_alive = true;
   bool upgrade_websocket = false;  // "Upgrade: websocket" + "Connection: upgrade"
   std::string remote_address;
+  bool secure = false;  // arrived over TLS (the [tls] port)
 
   // First value or empty view.
   std::string_view header(std::string_view lower_name) const;

@@ -23,11 +23,15 @@ tcp::socket adopt_socket(Worker& worker, int fd) {
   return sock;
 }
 
-StreamConnection::StreamConnection(Worker& worker, tcp::socket socket, uint64_t max_outbound_bytes)
+StreamConnection::StreamConnection(Worker& worker, tcp::socket socket, uint64_t max_outbound_bytes,
+                                   std::string remote_address)
     : worker_(worker), socket_(std::move(socket)), max_outbound_bytes_(max_outbound_bytes) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string();
+  remote_ = std::move(remote_address);  // a TLS connection's socket is a socketpair
+  if (remote_.empty()) {
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
 }

@@ -20,8 +20,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
  public:
   using OnClosed = std::function<void(const char* reason)>;
 
-  StreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket,
-                   uint64_t max_outbound_bytes);
+  StreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, uint64_t max_outbound_bytes,
+                   std::string remote_address = {});
   ~StreamConnection();
 
   // Called once when the connection ends (peer gone, write error, slow

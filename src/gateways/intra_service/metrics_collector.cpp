@@ -10,6 +10,7 @@
 #include "hub/route_table.hpp"
 #include "net/overload_counters.hpp"
 #include "net/timing_wheel.hpp"
+#include "net/tls_counters.hpp"
 #include "net/worker.hpp"
 
 namespace sb::intra {
@@ -90,6 +91,9 @@ void MetricsCollector::collect(Done done) {
       s.accept_shed = oc.accept_shed.load(std::memory_order_relaxed);
       s.slow_consumers = oc.slow_consumers.load(std::memory_order_relaxed);
       s.volatile_dropped = oc.volatile_dropped.load(std::memory_order_relaxed);
+      auto& tc = net::tls_counters();
+      s.tls_handshakes_ok = tc.handshakes_ok.load(std::memory_order_relaxed);
+      s.tls_handshakes_failed = tc.handshakes_failed.load(std::memory_order_relaxed);
       done(snap);
     });
   }
@@ -407,6 +411,11 @@ std::string MetricsCollector::to_prometheus(const MetricsSnapshot& s) {
          s.slow_consumers);
   single(o, "switchboard_volatile_dropped_total", "counter",
          "Volatile packets dropped because the connection had output queued.", s.volatile_dropped);
+  metric(o, "switchboard_tls_handshakes_total", "counter",
+         "TLS handshakes on the [tls] port, by outcome (failed: bad or plain-text clients, "
+         "timeouts).");
+  sample(o, "switchboard_tls_handshakes_total", "result=\"ok\"", s.tls_handshakes_ok);
+  sample(o, "switchboard_tls_handshakes_total", "result=\"failed\"", s.tls_handshakes_failed);
   metric(o, "switchboard_outbound_queued_bytes", "gauge",
          "Bytes queued and unsent on WebSocket connections, per worker.");
   for (auto& w : s.workers)

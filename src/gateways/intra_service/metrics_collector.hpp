@@ -54,6 +54,7 @@ struct MetricsSnapshot {
   // pauses, slow consumers cut, volatile packets dropped.
   std::vector<uint64_t> limit_rejected;
   uint64_t accept_pauses = 0, accept_shed = 0, slow_consumers = 0, volatile_dropped = 0;
+  uint64_t tls_handshakes_ok = 0, tls_handshakes_failed = 0;
 };
 
 class MetricsCollector {

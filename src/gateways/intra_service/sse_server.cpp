@@ -200,10 +200,12 @@ void SseServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   // From here on the socket is ours: a close-delimited text/event-stream body.
   net::Worker& w = conn->worker();
   const unsigned wi = w.index();
+  std::string remote = conn->remote_address();
   auto detached = conn->detach();
   auto sock = net::adopt_socket(w, detached.fd);
   if (!sock.is_open()) return;
-  auto out = std::make_shared<net::StreamConnection>(w, std::move(sock), options_.max_buffer_bytes);
+  auto out = std::make_shared<net::StreamConnection>(w, std::move(sock), options_.max_buffer_bytes,
+                                                     std::move(remote));
   auto c = std::make_shared<SseConnection>(out, epoch_, sr.min_level);
 
   std::string head =
