@@ -28,17 +28,17 @@ build-asan: deps-test
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
 	  -DSB_FUZZ=ON -DSB_BENCH=OFF -DSB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
-	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests fuzzers switchboard sb-kafka-mock \
-	  sb-public-api-server examples
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests integration_tests fuzzers switchboard \
+	  sb-kafka-mock sb-public-api-server examples
 
 # Builds and runs every test: unit tests (GoogleTest) and end-to-end tests
 # (the official npm clients against the built binary), all through CTest;
-# then, in the sanitizer build, the unit tests, each fuzzer for FUZZ_SECONDS,
-# and the e2e tests against the sanitized binaries (tests/CMakeLists.txt names
+# then, in the sanitizer build, the unit and broker integration tests, each
+# fuzzer for FUZZ_SECONDS, and the e2e tests against the sanitized binaries (tests/CMakeLists.txt names
 # the two left out, and why).
 test: deps-test build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -L 'unit|fuzz|asan'
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -L 'unit|integration|fuzz|asan'
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
