@@ -5,8 +5,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -919,9 +919,10 @@ int run_soak(const Common& c, const SoakOpts& o) {
     sleep_s(o.settle);
     const uint64_t rss = rss_kib(c.server_pid);
     const uint64_t fds = open_fds(c.server_pid);
-    rounds.push_back(json::object{{"round", round}, {"connected", r.ok}, {"rss_kib", rss}, {"fds", fds}});
-    std::cerr << "soak round " << round << ": " << r.ok << " connected, server RSS "
-              << rss / 1024.0 << " MiB, " << fds << " fds" << std::endl;
+    rounds.push_back(
+        json::object{{"round", round}, {"connected", r.ok}, {"rss_kib", rss}, {"fds", fds}});
+    std::cerr << "soak round " << round << ": " << r.ok << " connected, server RSS " << rss / 1024.0
+              << " MiB, " << fds << " fds" << std::endl;
     if (round == 0) {  // the first round warms up pools and caches
       rss_base = rss;
       fds_base = fds;
@@ -933,7 +934,8 @@ int run_soak(const Common& c, const SoakOpts& o) {
   const double rss_growth_mib =
       (static_cast<double>(rss_last) - static_cast<double>(rss_base)) / 1024.0;
   const int64_t fd_growth = static_cast<int64_t>(fds_last) - static_cast<int64_t>(fds_base);
-  const bool flat = fd_growth <= static_cast<int64_t>(o.fd_slack) && rss_growth_mib <= o.rss_slack_mib;
+  const bool flat =
+      fd_growth <= static_cast<int64_t>(o.fd_slack) && rss_growth_mib <= o.rss_slack_mib;
   out["rounds"] = std::move(rounds);
   out["connections_total"] = connected;
   out["messages_received"] = received.load();
