@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
-import { connect, sleep, startServer } from "./lib/server.mjs";
+import { connect, sleep, startServer, waitFor as until } from "./lib/server.mjs";
 import { startNats, startRedis } from "./lib/brokers.mjs";
 import { nestClient, startNestService, Transport } from "./lib/nest.mjs";
 
@@ -30,15 +30,6 @@ async function metric(name, labels) {
 async function readyz() {
   const r = await fetch(`${server.url}/readyz`);
   return { status: r.status, body: await r.json() };
-}
-async function until(pred, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(50);
-  }
 }
 // A node-redis client that survives the outage test (errors are expected
 // while the server is down) and is closed at the end.

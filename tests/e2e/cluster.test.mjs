@@ -8,22 +8,13 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { apiEmit, connect, namespace, once, sleep, startServer } from "./lib/server.mjs";
+import { apiEmit, connect, namespace, once, sleep, startServer, waitFor as until } from "./lib/server.mjs";
 import { startNats, startRedis } from "./lib/brokers.mjs";
 
 const SECRET = "e2e-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
 const SETTLE_MS = 300; // after the expected deliveries: time for a duplicate to show up
 
-async function until(pred, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function nodeConfig(kind, url) {
   return `

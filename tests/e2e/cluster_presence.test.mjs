@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { connect, namespace, sleep, startServer } from "./lib/server.mjs";
+import { connect, namespace, sleep, startServer, waitFor } from "./lib/server.mjs";
 import { startNats, startRedis } from "./lib/brokers.mjs";
 
 const SECRET = "e2e-secret";
@@ -23,16 +23,8 @@ const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
 const HEARTBEAT_MS = 200;
 const NODE_TIMEOUT_MS = 1500;
 
-async function until(pred, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await pred();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// Polls longer than the shared default.
+const until = (pred, what, timeoutMs = 15000) => waitFor(pred, what, timeoutMs);
 
 async function api(node, method, p, body) {
   const h = { "x-api-key": KEY };

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { connect, connectError, once, sleep, startServer } from "./lib/server.mjs";
+import { connect, connectError, once, sleep, startServer, waitFor as until } from "./lib/server.mjs";
 import { startRedis } from "./lib/brokers.mjs";
 import { nestClient, Transport } from "./lib/nest.mjs";
 import { openSource, record } from "./lib/sse.mjs";
@@ -21,15 +21,6 @@ const example = (name) =>
 const SECRET = "examples-e2e-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
 
-async function until(pred, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 // Every `event` a socket receives, in order, with a waiter.
 function collect(socket, event) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { connect, sleep, startServer } from "./lib/server.mjs";
+import { connect, sleep, startServer, waitFor } from "./lib/server.mjs";
 import { startKafkaMock } from "./lib/brokers.mjs";
 import { nestClient, startNestService, Transport } from "./lib/nest.mjs";
 
@@ -19,15 +19,8 @@ async function readyz() {
   const r = await fetch(`${server.url}/readyz`);
   return { status: r.status, body: await r.json() };
 }
-async function until(pred, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// Polls longer than the shared default.
+const until = (pred, what, timeoutMs = 15000) => waitFor(pred, what, timeoutMs);
 function collect(socket, event) {
   const got = [];
   socket.on(event, (...args) => got.push(args.length === 1 ? args[0] : args));

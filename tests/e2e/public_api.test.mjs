@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { io } from "socket.io-client";
-import { connect, connectError, once, sleep, startServer } from "./lib/server.mjs";
+import { connect, connectError, once, sleep, startServer, waitFor as until } from "./lib/server.mjs";
 import { openSource, record } from "./lib/sse.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,14 +25,6 @@ async function client(opts = {}, nsp = "") {
   return s;
 }
 
-async function until(pred, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (pred()) return;
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 before(async () => {
   server = await startServer(
