@@ -127,7 +127,7 @@ void RedisRecoveryLog::enqueue(Job job) {
   {
     std::lock_guard lock(mu_);
     // Not started, stopping, not ready or too far behind: refused now, never hung.
-    if (!stopping_ && reader_ready_ && jobs_.size() < o_.max_queued) {
+    if (!stopping_ && reader_ready_ && !writer_down_ && jobs_.size() < o_.max_queued) {
       jobs_.push_back(std::move(job));
       cv_.notify_all();
       return;
@@ -146,6 +146,7 @@ void RedisRecoveryLog::writer_loop() {
       lock.unlock();
       c = connect(o_.command_timeout_ms);
       lock.lock();
+      writer_down_ = !c;
       if (!c) {
         // Down: what waits fails now (broadcasts fall back, restores connect afresh).
         std::deque<Job> failed;

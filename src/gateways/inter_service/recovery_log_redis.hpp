@@ -97,6 +97,7 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
   std::deque<Job> jobs_;
   bool stopping_ = false;
   bool reader_ready_ = false;  // the reader knows where the stream was at start
+  bool writer_down_ = false;   // the writer has no connection: refuse at once
   std::thread writer_, reader_;
 
   // Entries the reader delivered, every one after covered_from_.
