@@ -221,7 +221,8 @@ void SioClient::restore_shared(SharedRecovery& shared, const Namespace& ns, json
 
 void SioClient::finish_restore(const Namespace& ns, json::value auth, std::string user_id,
                                std::optional<SharedRestored> r) {
-  restoring_.erase(std::find(restoring_.begin(), restoring_.end(), ns.name()));
+  if (auto it = std::find(restoring_.begin(), restoring_.end(), ns.name()); it != restoring_.end())
+    restoring_.erase(it);
   if (r && r->session.user_id != user_id) r.reset();  // never someone else's session
   std::optional<Resumed> resumed;
   if (r) {

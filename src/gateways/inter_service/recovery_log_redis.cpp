@@ -99,6 +99,11 @@ void RedisRecoveryLog::stop() {
   for (auto& j : left) j(nullptr);
 }
 
+bool RedisRecoveryLog::ready() const {
+  std::lock_guard lock(mu_);
+  return reader_ready_ && !writer_down_ && !stopping_;
+}
+
 redisContext* RedisRecoveryLog::connect(uint32_t timeout_ms) {
   timeval tv{static_cast<time_t>(o_.command_timeout_ms / 1000),
              static_cast<suseconds_t>((o_.command_timeout_ms % 1000) * 1000)};
@@ -172,12 +177,12 @@ void RedisRecoveryLog::writer_loop() {
         j(nullptr);
       }
     }
-    // Age bound: entries older than a session can live are of no use.
-    if (c && wall_ms() - last_trim >= 1000) {
+    // Age bound: entries older than a session can live are of no use. Measured
+    // on Redis's clock (the ms of the last id it gave us), not this machine's.
+    const uint64_t newest = last_added_ms_.load(std::memory_order_relaxed);
+    if (c && newest > o_.recovery.max_disconnection_ms && wall_ms() - last_trim >= 1000) {
       last_trim = wall_ms();
-      const uint64_t now = last_trim;
-      const uint64_t min_ms =
-          now > o_.recovery.max_disconnection_ms ? now - o_.recovery.max_disconnection_ms : 0;
+      const uint64_t min_ms = newest - o_.recovery.max_disconnection_ms;
       if (!command(c, {"XTRIM", stream_key(), "MINID", "~", std::to_string(min_ms)}) && c->err) {
         redisFree(c);
         c = nullptr;
@@ -207,6 +212,9 @@ void RedisRecoveryLog::append(const sio::ClusterEmit& e) {
     auto r =
         command(c, {"XADD", stream_key(), "MAXLEN", "~", std::to_string(o_.recovery.max_packets),
                     "*", "uid", o_.uid, "m", emitter::encode_broadcast(*b)});
+    if (!is_error(r))
+      if (auto id = protocol::parse_stream_id(str(r.get())))
+        last_added_ms_.store(id->ms, std::memory_order_relaxed);
     if (is_error(r)) {
       fallback(*b);
       if (r && log_limiter_.allow())
@@ -388,15 +396,17 @@ void RedisRecoveryLog::reader_loop() {
       std::lock_guard lock(mu_);
       reader_ready_ = true;
     }
+    bool lost = false;
     for (;;) {
       {
         std::lock_guard lock(mu_);
         if (stopping_) break;
       }
-      if (!read_batch(c)) break;
+      if ((lost = !read_batch(c))) break;
     }
     redisFree(c);
-    if (log_limiter_.allow()) spdlog::warn("cluster recovery log: reader lost redis, reconnecting");
+    if (lost && log_limiter_.allow())
+      spdlog::warn("cluster recovery log: reader lost redis, reconnecting");
   }
 }
 

@@ -18,6 +18,7 @@
 // reader. Both reconnect with backoff. While Redis is down, broadcasts are
 // delivered here without an offset and go to the other nodes over the cluster's
 // pub/sub channel (not recoverable), restores answer "not found" at once.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -62,6 +63,8 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
 
   void start();
   void stop();  // joins the threads; what is queued fails (restores answer nullopt)
+  // The reader found the stream's tip and the writer is connected: appends are recorded.
+  bool ready() const;
 
   void append(const sio::ClusterEmit& e) override;
   void save(const sio::SavedSession& s) override;
@@ -92,7 +95,7 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
   ClusterPublisher& fallback_;
   hub::LogLimiter log_limiter_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   bool stopping_ = false;
@@ -105,7 +108,8 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
   std::deque<std::shared_ptr<const sio::Broadcast>> recent_;
   protocol::StreamId covered_from_;
   bool covered_ = false;
-  protocol::StreamId last_read_;  // reader thread only
+  protocol::StreamId last_read_;            // reader thread only
+  std::atomic<uint64_t> last_added_ms_{0};  // Redis's clock, from the last XADD
 };
 
 }  // namespace sb::inter_service
