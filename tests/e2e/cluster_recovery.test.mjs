@@ -1,7 +1,7 @@
-// Connection state recovery in a cluster stays per node: broadcasts that come
-// from another node are recorded by the receiving node (its own offsets), so a
-// client that drops and comes back to the same node gets what it missed,
-// whichever node sent it. (Recovery on another node is out of scope.)
+// Connection state recovery in a Redis cluster, coming back to the same node:
+// the broadcasts another node sent while the client was away are in the shared
+// Redis Stream, so the client gets what it missed, whichever node sent it.
+// (Recovery on another node: cluster_recovery_shared.test.mjs.)
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { io } from "socket.io-client";
@@ -66,6 +66,6 @@ it("a client recovers, on its node, the broadcasts another node sent while it wa
     got.map(([n]) => n),
     [0, 1, 2, 3, 4],
   );
-  assert.ok(got.every(([, t]) => t === "string"), "each broadcast carries node 1's offset");
+  assert.ok(got.every(([, t]) => t === "string"), "each broadcast carries an offset");
   s.disconnect();
 });

@@ -116,18 +116,21 @@ void SioClient::handle(Packet&& p, std::vector<Bytes>&& attachments) {
   }
 }
 
+void SioClient::refuse(std::string_view nsp, std::string_view message, json::value data) {
+  json::object err;
+  err["message"] = message;
+  if (!data.is_null()) err["data"] = std::move(data);
+  std::string text = "44" + nsp_prefix(nsp);
+  append_json(text, err);
+  session_.send(net::make_text_wire(text));
+}
+
 void SioClient::connect(Packet& p) {
   const Namespace* ns = server_.find_namespace(p.nsp);
-  auto refuse = [&](std::string_view message, json::value data) {
-    json::object err;
-    err["message"] = message;
-    if (!data.is_null()) err["data"] = std::move(data);
-    std::string text = "44" + nsp_prefix(p.nsp);
-    append_json(text, err);
-    session_.send(net::make_text_wire(text));
-  };
-  if (!ns) return refuse("Invalid namespace", nullptr);
-  if (find(p.nsp)) return fail("invalid state");  // second CONNECT for the same namespace
+  if (!ns) return refuse(p.nsp, "Invalid namespace", nullptr);
+  // A second CONNECT for the same namespace (also while its recovery is pending).
+  if (find(p.nsp) || std::find(restoring_.begin(), restoring_.end(), p.nsp) != restoring_.end())
+    return fail("invalid state");
 
   // Guard: a JWT from auth.token or the handshake's Authorization header.
   std::string token;
@@ -144,41 +147,119 @@ void SioClient::connect(Packet& p) {
   const auto verifier = server_.verifier();
   if (!token.empty() && verifier) {
     auto r = verifier->verify(token);
-    if (!r.ok) return refuse("unauthorized", json::object{{"reason", r.error}});
+    if (!r.ok) return refuse(p.nsp, "unauthorized", json::object{{"reason", r.error}});
     user_id = std::move(r.subject);
   } else if (!server_.options().allow_anonymous) {
-    return refuse("unauthorized", json::object{{"reason", "missing token"}});
+    return refuse(p.nsp, "unauthorized", json::object{{"reason", "missing token"}});
   }
 
   // Connection state recovery: the client sends back its private id and the
   // offset of the last broadcast it saw.
-  std::optional<RecoveryStore::Restored> restored;
+  std::string pid, offset;
   RecoveryStore* store = server_.recovery();
   if (store && p.data.is_object()) {
     auto& o = p.data.as_object();
-    auto* pid = o.if_contains("pid");
-    auto* offset = o.if_contains("offset");
-    if (pid && pid->is_string() && offset && offset->is_string()) {
-      restored = store->restore(std::string(pid->as_string()), std::string(offset->as_string()),
-                                std::string(p.nsp));
-      // Never hand a session to someone else: the token must name the same user.
-      if (restored && restored->session.user_id != user_id) restored.reset();
+    auto* pv = o.if_contains("pid");
+    auto* ov = o.if_contains("offset");
+    if (pv && pv->is_string() && ov && ov->is_string()) {
+      pid = std::string(pv->as_string());
+      offset = std::string(ov->as_string());
     }
     o.erase("pid");
     o.erase("offset");
   }
+  json::value auth = p.data.is_null() ? json::value(json::object{}) : std::move(p.data);
+  if (pid.empty()) return finish_connect(*ns, std::move(auth), std::move(user_id), std::nullopt);
 
-  auto socket = std::make_shared<Socket>(
-      server_, *this, *ns, restored ? restored->session.sid : random_id(),
-      p.data.is_null() ? json::value(json::object{}) : std::move(p.data), std::move(user_id));
-  for (auto& m : ns->middlewares()) {
+  if (SharedRecovery* shared = server_.shared_recovery())
+    return restore_shared(*shared, *ns, std::move(auth), std::move(user_id), std::move(pid),
+                          std::move(offset));
+
+  std::optional<Resumed> resumed;
+  if (auto r = store->restore(pid, offset, std::string(p.nsp))) {
+    // Never hand a session to someone else: the token must name the same user.
+    if (r->session.user_id == user_id)
+      resumed = Resumed{std::move(r->session), std::move(r->missed), r->upto_seq, {}};
+  }
+  finish_connect(*ns, std::move(auth), std::move(user_id), std::move(resumed));
+}
+
+// The shared log answers later, from another thread: the answer (or the
+// timeout, whichever comes first) finishes the connect on this worker, if the
+// session is still there. Nothing is hung on the engine: down or slow, the
+// client connects afresh after restore_timeout_ms at most.
+void SioClient::restore_shared(SharedRecovery& shared, const Namespace& ns, json::value auth,
+                               std::string user_id, std::string pid, std::string offset) {
+  struct Pending {
+    const Namespace* ns;
+    json::value auth;
+    std::string user_id;
+    bool done = false;
+  };
+  auto pending = std::make_shared<Pending>(Pending{&ns, std::move(auth), std::move(user_id)});
+  restoring_.push_back(ns.name());
+  std::weak_ptr<eio::EioSession> weak = session_.weak_from_this();
+  auto complete = [weak, pending](std::optional<SharedRestored> r) {
+    if (pending->done) return;
+    pending->done = true;
+    auto s = weak.lock();
+    if (!s || s->closed()) return;
+    auto* client = dynamic_cast<SioClient*>(s->app());
+    if (!client) return;
+    client->finish_restore(*pending->ns, std::move(pending->auth), std::move(pending->user_id),
+                           std::move(r));
+  };
+  const unsigned worker = session_.worker().index();
+  shared.restore(std::move(pid), std::move(offset), ns.name(),
+                 [server = &server_, worker, complete](std::optional<SharedRestored> r) {
+                   server->post(worker,
+                                [complete, r = std::move(r)]() mutable { complete(std::move(r)); });
+                 });
+  session_.worker().wheel().schedule_in(shared.restore_timeout_ms(),
+                                        [complete] { complete(std::nullopt); });
+}
+
+void SioClient::finish_restore(const Namespace& ns, json::value auth, std::string user_id,
+                               std::optional<SharedRestored> r) {
+  if (auto it = std::find(restoring_.begin(), restoring_.end(), ns.name()); it != restoring_.end())
+    restoring_.erase(it);
+  if (r && r->session.user_id != user_id) r.reset();  // never someone else's session
+  std::optional<Resumed> resumed;
+  if (r) {
+    resumed = Resumed{std::move(r->session), std::move(r->missed), 0, r->upto};
+    // Entries after the log's answer that this worker delivered before the socket
+    // existed: taken from what this node read, or the client connects afresh.
+    const protocol::StreamId seen = server_.last_stream_id(session_.worker().index());
+    if (seen > resumed->upto_stream) {
+      SharedRecovery* shared = server_.shared_recovery();
+      auto gap = shared ? shared->recent(resumed->upto_stream, seen) : std::nullopt;
+      if (!gap) {
+        resumed.reset();
+      } else {
+        for (auto& b : *gap)
+          if (b->nsp == ns.name() &&
+              broadcast_reaches(*b, resumed->session.sid, resumed->session.rooms))
+            resumed->missed.push_back(b);
+        resumed->upto_stream = seen;
+      }
+    }
+  }
+  finish_connect(ns, std::move(auth), std::move(user_id), std::move(resumed));
+}
+
+void SioClient::finish_connect(const Namespace& ns, json::value auth, std::string user_id,
+                               std::optional<Resumed> restored) {
+  auto socket =
+      std::make_shared<Socket>(server_, *this, ns, restored ? restored->session.sid : random_id(),
+                               std::move(auth), std::move(user_id));
+  for (auto& m : ns.middlewares()) {
     std::optional<ConnectRefusal> refusal;
     try {
       refusal = m(*socket);
     } catch (const std::exception& e) {
       refusal = ConnectRefusal{e.what(), nullptr};
     }
-    if (refusal) return refuse(refusal->message, std::move(refusal->data));
+    if (refusal) return refuse(ns.name(), refusal->message, std::move(refusal->data));
   }
   sockets_.push_back(socket);
   server_.add_socket(*socket);
@@ -186,25 +267,26 @@ void SioClient::connect(Packet& p) {
     socket->recovered = true;
     socket->pid = restored->session.pid;
     socket->skip_upto = restored->upto_seq;
+    socket->skip_stream = restored->upto_stream;
     for (auto& room : restored->session.rooms) socket->join(room);
-  } else if (store) {
+  } else if (server_.recovery()) {
     socket->pid = random_id();
   }
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
   cancel_timer();
-  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"";
+  std::string reply = "40" + nsp_prefix(ns.name()) + "{\"sid\":\"" + socket->id() + "\"";
   if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
   reply += "}";
   session_.send(net::make_text_wire(reply));
   if (restored)
     for (auto& b : restored->missed) send(b->wires, false);
-  for (auto& hook : ns->connection_hooks()) {
+  for (auto& hook : ns.connection_hooks()) {
     if (!socket->connected()) break;
     try {
       hook(*socket);
     } catch (const std::exception& e) {
-      spdlog::warn("socket.io: connection hook failed on {}: {}", ns->name(), e.what());
+      spdlog::warn("socket.io: connection hook failed on {}: {}", ns.name(), e.what());
     }
   }
 }

@@ -36,6 +36,20 @@ class SioClient : public eio::EioApp, private net::WheelTimer {
  private:
   void handle(Packet&& p, std::vector<Bytes>&& attachments);
   void connect(Packet& p);
+  // What a recovery hands back (from this node's store or the shared log).
+  struct Resumed {
+    SavedSession session;
+    std::vector<std::shared_ptr<const Broadcast>> missed;
+    uint64_t upto_seq = 0;
+    protocol::StreamId upto_stream;
+  };
+  void restore_shared(SharedRecovery& shared, const Namespace& ns, boost::json::value auth,
+                      std::string user_id, std::string pid, std::string offset);
+  void finish_restore(const Namespace& ns, boost::json::value auth, std::string user_id,
+                      std::optional<SharedRestored> r);
+  void finish_connect(const Namespace& ns, boost::json::value auth, std::string user_id,
+                      std::optional<Resumed> restored);
+  void refuse(std::string_view nsp, std::string_view message, boost::json::value data);
   void dispatch_event(Socket& s, Packet& p, std::vector<Bytes>&& attachments);
   bool admit_event(Socket& s, Event& e);
   void fail(const char* reason);
@@ -53,6 +67,7 @@ class SioClient : public eio::EioApp, private net::WheelTimer {
   };
   std::unique_ptr<PendingBinary> pending_;
   bool ever_connected_ = false;
+  std::vector<std::string> restoring_;  // namespaces whose shared recovery is pending
 };
 
 }  // namespace sb::sio

@@ -54,12 +54,21 @@ void BroadcastOperator::emit(std::string_view event, boost::json::array args,
     b->is_volatile = volatile_flag_;
     return b;
   };
+  // Shared recovery log (cluster): recorded once in the engine, delivered by
+  // every node (this one too) from the log with the entry id as offset.
+  if (!local_flag_ && !volatile_flag_)
+    if (SharedRecovery* shared = server_->shared_recovery()) {
+      shared->append(ClusterEmit{nsp_, rooms_, except_, volatile_flag_, event, args, attachments});
+      return;
+    }
   // Published before the offset below is added: each node records its own.
   if (!local_flag_)
     if (ClusterLink* cluster = server_->cluster())
       cluster->publish(
           ClusterEmit{nsp_, rooms_, except_, volatile_flag_, event, args, attachments});
-  RecoveryStore* store = server_->recovery();
+  // With the shared log, what reaches this path (volatile, or from an external
+  // emitter over pub/sub) is delivered live without an offset: not recoverable.
+  RecoveryStore* store = server_->shared_recovery() ? nullptr : server_->recovery();
   if (!store || volatile_flag_) {
     auto b = make();
     b->wires = encode_event(nsp_, event, args, attachments);
@@ -99,7 +108,8 @@ SioServer::SioServer(std::vector<net::Worker*> workers, SioOptions options,
       recovery_(options_.recovery.enabled ? std::make_unique<RecoveryStore>(options_.recovery)
                                           : nullptr),
       shards_(workers_.size()),
-      counters_(std::make_unique<SioWorkerCounters[]>(workers_.size())) {}
+      counters_(std::make_unique<SioWorkerCounters[]>(workers_.size())),
+      last_stream_(workers_.size()) {}
 
 SioServer::~SioServer() = default;
 
@@ -256,9 +266,11 @@ void SioServer::post(unsigned worker, std::function<void()> fn) {
 
 void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
   auto sit = shards_[worker].find(b.nsp);
+  if (!b.stream_id.empty()) last_stream_[worker] = b.stream_id;
   if (sit == shards_[worker].end()) return;
   visit_targets(sit->second, b.rooms, b.except, [&](Socket* s) {
     if (b.seq && b.seq <= s->skip_upto) return;  // already replayed by its recovery
+    if (!b.stream_id.empty() && b.stream_id <= s->skip_stream) return;
     s->send_wires(b.wires, b.is_volatile);
   });
 }

@@ -13,6 +13,7 @@
 #include "gateways/client/cluster_link.hpp"
 #include "gateways/client/namespace.hpp"
 #include "gateways/client/recovery_store.hpp"
+#include "gateways/client/shared_recovery.hpp"
 #include "gateways/client/sio_types.hpp"
 #include "net/wire.hpp"
 
@@ -95,6 +96,7 @@ struct Broadcast {
   bool is_volatile = false;
   std::vector<net::WirePtr> wires;  // the packet, then its attachments
   uint64_t seq = 0;                 // recovery offset number; 0 when not recorded
+  protocol::StreamId stream_id;     // its entry in the shared recovery log; empty when not
 };
 
 // Encodes an EVENT (or BINARY_EVENT) into wires.
@@ -158,6 +160,17 @@ class SioServer {
   void set_cluster(ClusterLink* link) { cluster_.store(link, std::memory_order_release); }
   ClusterLink* cluster() const { return cluster_.load(std::memory_order_acquire); }
 
+  // Connection state recovery shared through the cluster's engine (set by the
+  // inter-service gateway before start, cleared before it goes); null: per node.
+  void set_shared_recovery(SharedRecovery* r) {
+    shared_recovery_.store(r, std::memory_order_release);
+  }
+  SharedRecovery* shared_recovery() const {
+    return shared_recovery_.load(std::memory_order_acquire);
+  }
+  // The last shared-log entry worker `w` delivered (read on that worker).
+  protocol::StreamId last_stream_id(unsigned worker) const { return last_stream_[worker]; }
+
   // Runs `fn` on worker `w`'s loop (answers to a socket from another thread).
   void post(unsigned worker, std::function<void()> fn);
 
@@ -199,6 +212,8 @@ class SioServer {
   std::unique_ptr<SioWorkerCounters[]> counters_;
   InboxService* inbox_ = nullptr;
   std::atomic<ClusterLink*> cluster_{nullptr};
+  std::atomic<SharedRecovery*> shared_recovery_{nullptr};
+  std::vector<protocol::StreamId> last_stream_;  // per worker
 };
 
 }  // namespace sb::sio

@@ -31,7 +31,11 @@ void ClusterPublisher::publish(const sio::ClusterEmit& e) {
   b.rooms = e.rooms;
   b.except = e.except;
   b.is_volatile = e.is_volatile;
-  send(channels_.broadcast(e.nsp, e.rooms), emitter::encode_broadcast(b));
+  publish_broadcast(b);
+}
+
+void ClusterPublisher::publish_broadcast(const emitter::Broadcast& b) {
+  send(channels_.broadcast(b.nsp, b.rooms), emitter::encode_broadcast(b));
 }
 
 void ClusterPublisher::publish(const sio::SocketsOp& op) {

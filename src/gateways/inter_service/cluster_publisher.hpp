@@ -13,6 +13,10 @@
 #include "gateways/inter_service/cluster_channels.hpp"
 #include "hub/log_limiter.hpp"
 
+namespace sb::emitter {
+struct Broadcast;
+}
+
 namespace sb::inter_service {
 
 class ClusterPublisher final : public sio::ClusterLink {
@@ -21,6 +25,8 @@ class ClusterPublisher final : public sio::ClusterLink {
 
   void publish(const sio::ClusterEmit& e) override;
   void publish(const sio::SocketsOp& op) override;
+  // A broadcast already in the adapter's form (the shared recovery log's fallback).
+  void publish_broadcast(const emitter::Broadcast& b);
 
   const std::string& uid() const { return uid_; }
   uint64_t published() const { return published_.load(std::memory_order_relaxed); }

@@ -12,6 +12,7 @@
 #include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/cluster_requests.hpp"
 #include "gateways/inter_service/emitter_bridge.hpp"
+#include "gateways/inter_service/recovery_log_redis.hpp"
 #include "gateways/inter_service/redis_broker.hpp"
 #include "gateways/intra_service/event_bus.hpp"
 #include "hub/log_limiter.hpp"
@@ -40,6 +41,7 @@ struct InterServiceGateway::Impl {
   std::unique_ptr<EmitterBridge> cluster_in;
   std::unique_ptr<ClusterHeartbeat> cluster_heartbeat;
   std::unique_ptr<ClusterRequests> cluster_requests;
+  std::unique_ptr<RedisRecoveryLog> recovery_log;
   bool wired = false;
   bool started = false;
 
@@ -292,8 +294,22 @@ void InterServiceGateway::wire() {
           b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster_heartbeat->nodes(),
           im.cluster.local, im.bus);
     }
-    spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),
-                 b.kind(), im.cluster.prefix);
+    // Connection state recovery across the nodes: a Redis Stream next to the
+    // pub/sub channels. On NATS it stays per node (each node's RecoveryStore).
+    if (scheme == ClusterScheme::redis && im.sio.options().recovery.enabled) {
+      RecoveryLogOptions lo;
+      for (auto& e : im.entries)
+        if (e.broker.get() == &b) lo.url = parse_redis_url(e.spec.broker.url);
+      lo.prefix = im.cluster.prefix;
+      lo.uid = im.cluster.uid;
+      lo.recovery = im.sio.options().recovery;
+      lo.restore_timeout_ms = im.cluster.request_timeout_ms;
+      im.recovery_log = std::make_unique<RedisRecoveryLog>(lo, im.sio, *im.cluster_out);
+      im.sio.set_shared_recovery(im.recovery_log.get());
+    }
+    spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"{}", im.cluster.uid, b.name(),
+                 b.kind(), im.cluster.prefix,
+                 im.recovery_log ? ", recovery shared through the stream" : "");
   }
   // Client events: one handler per namespace and event.
   for (auto& [key, list] : client_routes) {
@@ -380,13 +396,16 @@ void InterServiceGateway::start() {
   im.started = true;
   for (auto& e : im.entries) e.broker->start();
   if (im.cluster_heartbeat) im.cluster_heartbeat->start();
+  if (im.recovery_log) im.recovery_log->start();
 }
 
 void InterServiceGateway::stop() {
   auto& im = *impl_;
   // No more publishes to a stopping broker (emits may still come from other threads).
   if (im.cluster_out) im.sio.set_cluster(nullptr);
+  if (im.recovery_log) im.sio.set_shared_recovery(nullptr);
   if (!im.started) return;
+  if (im.recovery_log) im.recovery_log->stop();
   // Says bye while the broker still runs, so the other nodes drop this one now.
   if (im.cluster_heartbeat) im.cluster_heartbeat->stop();
   if (im.cluster_requests) im.cluster_requests->stop();
