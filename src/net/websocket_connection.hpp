@@ -89,8 +89,16 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   Socket socket_;
   WsLimits limits_;
   WsHandler* handler_ = nullptr;
-  std::string partial_;             // incomplete frame bytes
-  ws::MessageAssembler assembler_;  // fragmentation state
+  // Only while a frame is incomplete or a fragmented message is in progress:
+  // an idle connection keeps neither (about 110 bytes each).
+  struct ReadState {
+    explicit ReadState(uint64_t max_message_bytes) : assembler(max_message_bytes) {}
+    std::string partial;             // incomplete frame bytes
+    ws::MessageAssembler assembler;  // fragmentation state
+  };
+  ReadState& read_state();
+  void release_read_state_if_idle();
+  std::unique_ptr<ReadState> rs_;
   std::vector<WirePtr> queue_;
   std::vector<WirePtr> inflight_;
   std::vector<boost::asio::const_buffer> gather_;

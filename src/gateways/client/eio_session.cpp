@@ -15,8 +15,24 @@ EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid,
                        std::shared_ptr<const Handshake> handshake)
     : server_(server), worker_(worker), sid_(std::move(sid)), handshake_(std::move(handshake)) {}
 
+Handshake::Handshake(std::string_view url, std::string_view address) {
+  block_.reserve(url.size() + address.size() + 2);
+  block_.append(url).push_back('\0');
+  block_.append(address).push_back('\0');
+}
+
+std::string_view Handshake::url() const {
+  return std::string_view(block_).substr(0, block_.find('\0'));
+}
+
+std::string_view Handshake::address() const {
+  std::string_view rest = std::string_view(block_).substr(url().size() + 1);
+  return rest.substr(0, rest.find('\0'));
+}
+
 std::string_view Handshake::header(std::string_view lower) const {
-  std::string_view rest = header_block;
+  std::string_view rest = block_;
+  rest.remove_prefix(url().size() + address().size() + 2);
   while (!rest.empty()) {
     const size_t k_end = rest.find('\0');
     const size_t v_end = rest.find('\0', k_end + 1);
@@ -28,8 +44,8 @@ std::string_view Handshake::header(std::string_view lower) const {
 }
 
 void Handshake::add_header(std::string_view lower, std::string_view value) {
-  header_block.append(lower).push_back('\0');
-  header_block.append(value).push_back('\0');
+  block_.append(lower).push_back('\0');
+  block_.append(value).push_back('\0');
 }
 
 EioSession::~EioSession() {

@@ -72,7 +72,7 @@ void SioClient::on_message(std::string_view text) {
   Limits limits;
   limits.max_attachments = server_.options().max_attachments;
   if (auto err = decode(text, p, limits); err != DecodeError::None) {
-    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address,
+    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address(),
                   to_string(err));
     return fail("parse error");
   }
@@ -162,7 +162,9 @@ void SioClient::connect(Packet& p) {
       restored = store->restore(std::string(pid->as_string()), std::string(offset->as_string()),
                                 std::string(p.nsp));
       // Never hand a session to someone else: the token must name the same user.
-      if (restored && restored->session.user_id != user_id) restored.reset();
+      if (restored &&
+          (restored->session.user_id != user_id || !net::InlineId::fits(restored->session.sid)))
+        restored.reset();
     }
     o.erase("pid");
     o.erase("offset");
@@ -193,7 +195,7 @@ void SioClient::connect(Packet& p) {
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
   cancel_timer();
-  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + socket->id() + "\"";
+  std::string reply = "40" + nsp_prefix(p.nsp) + "{\"sid\":\"" + std::string(socket->id()) + "\"";
   if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
   reply += "}";
   session_.send(net::make_text_wire(reply));

@@ -9,6 +9,7 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_types.hpp"
+#include "net/inline_id.hpp"
 #include "net/token_bucket.hpp"
 
 namespace sb::eio {
@@ -26,7 +27,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
          boost::json::value auth, std::string user_id);
   ~Socket();
 
-  const std::string& id() const { return id_; }
+  std::string_view id() const { return id_; }
   const std::string& user_id() const { return user_id_; }
   bool authenticated() const { return !user_id_.empty(); }
   const boost::json::value& auth() const { return auth_; }
@@ -83,7 +84,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   SioServer& server_;
   SioClient* client_;
   const Namespace* nsp_;
-  std::string id_;
+  net::InlineId id_;
   std::string user_id_;
   boost::json::value auth_;
   boost::json::object data_;
