@@ -215,8 +215,7 @@ void WsConnection::begin_closing() {
 void WsConnection::write_done() {
   worker_.add_outbound_bytes(-static_cast<int64_t>(inflight_bytes_));
   inflight_bytes_ = 0;
-  std::vector<WirePtr>().swap(inflight_);
-  std::vector<boost::asio::const_buffer>().swap(gather_);
+  aw_.reset();
 }
 
 void WsConnection::schedule_flush() {
@@ -262,14 +261,16 @@ void WsConnection::flush() {
   }
   if (n == total) {
     drop_queue();
+    std::vector<WirePtr>().swap(queue_);  // an idle connection keeps no queue storage
     if (close_after_flush_) shutdown_now();
     return;
   }
   size_t skip = 0;
   while (n >= gather[skip].size()) n -= gather[skip++].size();
   gather[skip] += n;
-  gather_.assign(gather.begin() + static_cast<std::ptrdiff_t>(skip), gather.end());
-  inflight_.swap(queue_);
+  aw_ = std::make_unique<AsyncWrite>();
+  aw_->gather.assign(gather.begin() + static_cast<std::ptrdiff_t>(skip), gather.end());
+  aw_->inflight.swap(queue_);
   inflight_bytes_ = queue_bytes_;
   queue_bytes_ = 0;
   write_async();
@@ -278,7 +279,8 @@ void WsConnection::flush() {
 void WsConnection::write_async() {
   writing_ = true;
   boost::asio::async_write(
-      socket_, gather_, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+      socket_, aw_->gather,
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
         self->writing_ = false;
         self->write_done();
         if (ec) {

@@ -78,7 +78,7 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   void schedule_flush();
   void flush();
   void flush_now() override;
-  void write_async();  // the rest of gather_ once the socket would block
+  void write_async();  // the rest of aw_->gather once the socket would block
   void shutdown_now();
   void cut_slow_consumer();
   void drop_queue();
@@ -100,8 +100,12 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   void release_read_state_if_idle();
   std::unique_ptr<ReadState> rs_;
   std::vector<WirePtr> queue_;
-  std::vector<WirePtr> inflight_;
-  std::vector<boost::asio::const_buffer> gather_;
+  // Only while an asynchronous write is in flight (the kernel did not take all).
+  struct AsyncWrite {
+    std::vector<WirePtr> inflight;
+    std::vector<boost::asio::const_buffer> gather;
+  };
+  std::unique_ptr<AsyncWrite> aw_;
   uint64_t queue_bytes_ = 0;
   uint64_t inflight_bytes_ = 0;  // handed to the socket, not yet all written
   State state_ = State::Open;

@@ -48,6 +48,15 @@ void Handshake::add_header(std::string_view lower, std::string_view value) {
   block_.append(value).push_back('\0');
 }
 
+EioSession::PollState& EioSession::poll() {
+  if (!poll_) poll_ = std::make_unique<PollState>();
+  return *poll_;
+}
+
+std::shared_ptr<net::HttpConnection> EioSession::take_get() {
+  return poll_ ? std::move(poll_->pending_get) : nullptr;
+}
+
 EioSession::~EioSession() {
   if (ws_) ws_->set_handler(nullptr);
   if (probe_) probe_->set_handler(nullptr);
@@ -117,7 +126,7 @@ bool EioSession::expire_if_silent() {
 bool EioSession::writable() const {
   if (state_ != State::Open) return false;
   if (transport_ == Transport::WebSocket) return ws_ && ws_->writable();
-  return pending_get_ != nullptr;
+  return poll_ && poll_->pending_get != nullptr;
 }
 
 void EioSession::send(const net::WirePtr& wire) {
@@ -127,55 +136,52 @@ void EioSession::send(const net::WirePtr& wire) {
     return;
   }
   // Nothing goes after the close packet, nor to a consumer already cut.
-  if (state_ == State::Closing || slow_cut_) return;
-  poll_queue_.push_back(wire);
-  poll_bytes_ += wire->bytes.size();
-  if (poll_bytes_ > server_.ws_limits().max_outbound_bytes) {
+  auto& ps = poll();
+  if (state_ == State::Closing || ps.slow_cut) return;
+  ps.queue.push_back(wire);
+  ps.bytes += wire->bytes.size();
+  if (ps.bytes > server_.ws_limits().max_outbound_bytes) {
     // Slow consumer over polling: same bound and reason as over a WebSocket.
     net::overload_counters().slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    poll_queue_.clear();
-    poll_bytes_ = 0;
-    slow_cut_ = true;
+    ps.queue.clear();
+    ps.bytes = 0;
+    ps.slow_cut = true;
     // Deferred: the caller may be iterating over a room that closing changes.
     worker_.post([self = shared_from_this()] { self->close("slow consumer"); });
     return;
   }
-  if (pending_get_) flush_poll();
+  if (ps.pending_get) flush_poll();
 }
 
 void EioSession::flush_poll() {
-  if (!pending_get_ || poll_queue_.empty()) return;
+  if (!poll_ || !poll_->pending_get || poll_->queue.empty()) return;
   std::string body;
   size_t total = 0;
-  for (auto& w : poll_queue_) total += w->payload().size() + 1;
+  for (auto& w : poll_->queue) total += w->payload().size() + 1;
   body.reserve(total);
-  for (auto& w : poll_queue_) {
+  for (auto& w : poll_->queue) {
     if (!body.empty()) body.push_back(kRecordSeparator);
     if (w->binary)
       append_binary_packet(body, w->payload());
     else
       body.append(w->payload());
   }
-  poll_queue_.clear();
-  poll_bytes_ = 0;
-  auto conn = std::move(pending_get_);
-  pending_get_.reset();
-  respond_text(conn, std::move(body));
+  poll_->queue.clear();
+  poll_->bytes = 0;
+  respond_text(take_get(), std::move(body));
 }
 
 // ---- polling requests --------------------------------------------------------
 
 void EioSession::on_poll_get(const std::shared_ptr<net::HttpConnection>& conn) {
-  if (pending_get_) {
+  if (poll_ && poll_->pending_get) {
     // Two concurrent GETs: the spec closes the session ("transport error").
     net::HttpResponse r;
     r.status = 400;
     r.header("Content-Type", "application/json");
     r.body = R"({"code":3,"message":"Bad request"})";
     conn->respond(std::move(r));
-    auto first = std::move(pending_get_);
-    pending_get_.reset();
-    respond_text(first, "1");
+    respond_text(take_get(), "1");
     on_closed("transport error");
     return;
   }
@@ -184,7 +190,7 @@ void EioSession::on_poll_get(const std::shared_ptr<net::HttpConnection>& conn) {
     respond_text(conn, "6");
     return;
   }
-  pending_get_ = conn;
+  poll().pending_get = conn;
   if (state_ == State::Closing) {
     // Deliver the close packet queued for this GET, then forget the session.
     flush_poll();
@@ -230,8 +236,8 @@ void EioSession::on_poll_post(const std::shared_ptr<net::HttpConnection>& conn,
 }
 
 void EioSession::on_poll_aborted(const std::shared_ptr<net::HttpConnection>& conn) {
-  if (pending_get_ != conn) return;
-  pending_get_.reset();
+  if (!poll_ || poll_->pending_get != conn) return;
+  poll_->pending_get.reset();
   if (state_ != State::Closed && transport_ == Transport::Polling) on_closed("transport close");
 }
 
@@ -262,14 +268,12 @@ void EioSession::finish_upgrade() {
   ws_ = std::move(probe_);
   probe_.reset();
   probed_ = false;
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  if (auto conn = take_get()) {
     respond_text(conn, "6");
   }
-  for (auto& w : poll_queue_) ws_->send(w);
-  poll_queue_.clear();
-  poll_bytes_ = 0;
+  if (poll_)
+    for (auto& w : poll_->queue) ws_->send(w);
+  poll_.reset();  // polling is over for this session
 }
 
 void EioSession::on_ws_message(bool binary, std::string_view data) {
@@ -309,9 +313,7 @@ void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
     if (p.type == PacketType::Ping && p.data == "probe") {
       probed_ = true;
       probe_->send_text("3probe");
-      if (pending_get_) {  // let the client's poll return so it can send "5"
-        auto conn = std::move(pending_get_);
-        pending_get_.reset();
+      if (auto conn = take_get()) {  // let the client's poll return so it can send "5"
         respond_text(conn, "6");
       }
     } else if (p.type == PacketType::Upgrade && probed_) {
@@ -336,9 +338,7 @@ void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
       if (app_) app_->on_message(p.data);
       return;
     case PacketType::Close:
-      if (pending_get_) {
-        auto conn = std::move(pending_get_);
-        pending_get_.reset();
+      if (auto conn = take_get()) {
         respond_text(conn, "6");
       }
       on_closed("transport close");
@@ -372,8 +372,8 @@ void EioSession::close(const char* reason) {
   }
   // Polling: the close packet goes out with what is queued, in this or the next GET.
   static const net::WirePtr close_packet = net::make_text_wire("1");
-  poll_queue_.push_back(close_packet);
-  if (pending_get_) {
+  poll().queue.push_back(close_packet);
+  if (poll_->pending_get) {
     flush_poll();
     on_closed(reason);
     return;
@@ -401,9 +401,7 @@ void EioSession::drop(const char* reason) {
     ws->set_handler(nullptr);
     ws->abort(reason);
   }
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  if (auto conn = take_get()) {
     respond_text(conn, "1");
   }
   on_closed(reason);
@@ -424,13 +422,10 @@ void EioSession::on_closed(const char* reason) {
     ws_->close(ws::kCloseNormal, {}, reason);
     ws_.reset();
   }
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  if (auto conn = take_get()) {
     respond_text(conn, "1");
   }
-  poll_queue_.clear();
-  poll_bytes_ = 0;
+  poll_.reset();
   server_.remove(worker_.index(), sid_);
   if (app_) {
     auto app = std::move(app_);

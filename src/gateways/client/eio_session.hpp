@@ -138,10 +138,16 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
   State state_ = State::Open;
 
   // Polling
-  std::shared_ptr<net::HttpConnection> pending_get_;
-  std::vector<net::WirePtr> poll_queue_;
-  uint64_t poll_bytes_ = 0;  // bounded like a WebSocket's outbound queue
-  bool slow_cut_ = false;    // past the bound: dropping until the posted close runs
+  // Polling transport state; none for a WebSocket-only session or after an upgrade.
+  struct PollState {
+    std::shared_ptr<net::HttpConnection> pending_get;
+    std::vector<net::WirePtr> queue;
+    uint64_t bytes = 0;     // bounded like a WebSocket's outbound queue
+    bool slow_cut = false;  // past the bound: dropping until the posted close runs
+  };
+  PollState& poll();
+  std::shared_ptr<net::HttpConnection> take_get();  // the waiting GET, if any
+  std::unique_ptr<PollState> poll_;
   // WebSocket (the live one, or the one being probed during an upgrade)
   std::shared_ptr<net::WsConnection> ws_;
   std::shared_ptr<net::WsConnection> probe_;
