@@ -87,7 +87,7 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
 
   Worker& worker_;
   Socket socket_;
-  WsLimits limits_;
+  const WsLimits& limits_;  // the server's, which outlives its connections
   WsHandler* handler_ = nullptr;
   // Only while a frame is incomplete or a fragmented message is in progress:
   // an idle connection keeps neither (about 110 bytes each).

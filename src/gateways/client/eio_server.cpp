@@ -272,20 +272,20 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   handshake(conn, std::move(req), false);
 }
 
-static std::shared_ptr<const Handshake> make_handshake(net::HttpRequest& req) {
-  auto h = std::make_shared<Handshake>(req.target, req.remote_address);
+static Handshake make_handshake(net::HttpRequest& req) {
+  Handshake h(req.target, req.remote_address);
   // Kept for the session's life (handlers read them): drop what only served the upgrade.
   for (auto& [k, v] : req.headers) {
     if (k == "sec-websocket-key" || k == "sec-websocket-version" ||
         k == "sec-websocket-extensions" || k == "upgrade" || k == "connection" ||
         k == "cache-control" || k == "pragma")
       continue;
-    h->add_header(k, v);
+    h.add_header(k, v);
   }
-  h->shrink_to_fit();
-  h->issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
+  h.shrink_to_fit();
+  h.issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
   return h;
 }
 

@@ -11,8 +11,7 @@ namespace sb::eio {
 
 using net::TimingWheel;
 
-EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid,
-                       std::shared_ptr<const Handshake> handshake)
+EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid, Handshake handshake)
     : server_(server), worker_(worker), sid_(std::move(sid)), handshake_(std::move(handshake)) {}
 
 Handshake::Handshake(std::string_view url, std::string_view address) {
@@ -59,7 +58,7 @@ std::shared_ptr<net::HttpConnection> EioSession::take_get() {
 
 EioSession::~EioSession() {
   if (ws_) ws_->set_handler(nullptr);
-  if (probe_) probe_->set_handler(nullptr);
+  if (poll_ && poll_->probe) poll_->probe->set_handler(nullptr);
 }
 
 void EioSession::respond_text(const std::shared_ptr<net::HttpConnection>& conn, std::string body) {
@@ -185,7 +184,7 @@ void EioSession::on_poll_get(const std::shared_ptr<net::HttpConnection>& conn) {
     on_closed("transport error");
     return;
   }
-  if (probed_) {
+  if (poll_ && poll_->probed) {
     // Upgrading: a poll must not hang, the client is about to switch.
     respond_text(conn, "6");
     return;
@@ -244,30 +243,30 @@ void EioSession::on_poll_aborted(const std::shared_ptr<net::HttpConnection>& con
 // ---- WebSocket ---------------------------------------------------------------
 
 bool EioSession::on_upgrade(std::shared_ptr<net::WsConnection> ws) {
-  if (state_ != State::Open || transport_ != Transport::Polling || probe_) return false;
-  probe_ = std::move(ws);
-  probe_->set_handler(this);
-  probed_ = false;
+  if (state_ != State::Open || transport_ != Transport::Polling || (poll_ && poll_->probe))
+    return false;
+  auto& ps = poll();
+  ps.probe = std::move(ws);
+  ps.probe->set_handler(this);
+  ps.probed = false;
   std::weak_ptr<EioSession> weak = weak_from_this();
-  std::weak_ptr<net::WsConnection> wprobe = probe_;
+  std::weak_ptr<net::WsConnection> wprobe = ps.probe;
   worker_.wheel().schedule_in(server_.options().upgrade_timeout_ms, [weak, wprobe] {
     auto self = weak.lock();
     auto p = wprobe.lock();
-    if (!self || !p || self->probe_ != p) return;
+    if (!self || !p || !self->poll_ || self->poll_->probe != p) return;
     // No "5" in time: give up the upgrade, stay on polling.
-    self->probe_->set_handler(nullptr);
-    self->probe_->close(ws::kClosePolicy, {}, "upgrade timeout");
-    self->probe_.reset();
-    self->probed_ = false;
+    auto probe = std::move(self->poll_->probe);
+    self->poll_->probed = false;
+    probe->set_handler(nullptr);
+    probe->close(ws::kClosePolicy, {}, "upgrade timeout");
   });
   return true;
 }
 
 void EioSession::finish_upgrade() {
   transport_ = Transport::WebSocket;
-  ws_ = std::move(probe_);
-  probe_.reset();
-  probed_ = false;
+  ws_ = std::move(poll().probe);
   if (auto conn = take_get()) {
     respond_text(conn, "6");
   }
@@ -290,8 +289,10 @@ void EioSession::on_ws_message(bool binary, std::string_view data) {
 void EioSession::on_ws_closed(const char* reason) {
   if (transport_ == Transport::Polling) {
     // The probe went away: the session carries on over polling.
-    probe_.reset();
-    probed_ = false;
+    if (poll_) {
+      poll_->probe.reset();
+      poll_->probed = false;
+    }
     return;
   }
   ws_.reset();
@@ -302,26 +303,27 @@ void EioSession::on_ws_closed(const char* reason) {
 
 void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
   Packet p;
+  // A message from the probe: the probe lives in the polling state.
+  PollState* ps = from_probe ? &poll() : nullptr;
   if (decode_packet(text, p) != DecodeError::None) {
     if (from_probe) {
-      probe_->close(ws::kCloseProtocolError, {}, "parse error");
+      ps->probe->close(ws::kCloseProtocolError, {}, "parse error");
       return;
     }
     return drop("parse error");
   }
   if (from_probe) {
     if (p.type == PacketType::Ping && p.data == "probe") {
-      probed_ = true;
-      probe_->send_text("3probe");
+      ps->probed = true;
+      ps->probe->send_text("3probe");
       if (auto conn = take_get()) {  // let the client's poll return so it can send "5"
         respond_text(conn, "6");
       }
-    } else if (p.type == PacketType::Upgrade && probed_) {
+    } else if (p.type == PacketType::Upgrade && ps->probed) {
       finish_upgrade();
     } else {
-      auto probe = std::move(probe_);
-      probe_.reset();
-      probed_ = false;
+      auto probe = std::move(ps->probe);
+      ps->probed = false;
       probe->set_handler(nullptr);
       probe->close(ws::kCloseProtocolError, {}, "invalid probe");
     }
@@ -412,10 +414,9 @@ void EioSession::on_closed(const char* reason) {
   state_ = State::Closed;
   cancel_timer();
   auto self = shared_from_this();
-  if (probe_) {
-    probe_->set_handler(nullptr);
-    probe_->close(ws::kCloseNormal, {}, reason);
-    probe_.reset();
+  if (auto probe = poll_ ? std::move(poll_->probe) : nullptr) {
+    probe->set_handler(nullptr);
+    probe->close(ws::kCloseNormal, {}, reason);
   }
   if (ws_) {
     ws_->set_handler(nullptr);

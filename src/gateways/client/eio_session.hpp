@@ -75,12 +75,11 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
  public:
   enum class Transport : uint8_t { Polling, WebSocket };
 
-  EioSession(EioServer& server, net::Worker& worker, std::string sid,
-             std::shared_ptr<const Handshake> handshake);
+  EioSession(EioServer& server, net::Worker& worker, std::string sid, Handshake handshake);
   ~EioSession() override;
 
   std::string_view sid() const { return sid_; }
-  const Handshake& handshake() const { return *handshake_; }
+  const Handshake& handshake() const { return handshake_; }
   Transport transport() const { return transport_; }
   net::Worker& worker() { return worker_; }
   bool closed() const { return state_ == State::Closed; }
@@ -132,7 +131,7 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
   EioServer& server_;
   net::Worker& worker_;
   net::InlineId sid_;
-  std::shared_ptr<const Handshake> handshake_;
+  Handshake handshake_;
   std::unique_ptr<EioApp> app_;
   Transport transport_ = Transport::Polling;
   State state_ = State::Open;
@@ -144,14 +143,14 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
     std::vector<net::WirePtr> queue;
     uint64_t bytes = 0;     // bounded like a WebSocket's outbound queue
     bool slow_cut = false;  // past the bound: dropping until the posted close runs
+    bool probed = false;    // "2probe" answered, waiting for "5"
+    std::shared_ptr<net::WsConnection> probe;  // the upgrade WebSocket being probed
   };
   PollState& poll();
   std::shared_ptr<net::HttpConnection> take_get();  // the waiting GET, if any
   std::unique_ptr<PollState> poll_;
-  // WebSocket (the live one, or the one being probed during an upgrade)
+  // The live WebSocket (the one being probed during an upgrade is in PollState)
   std::shared_ptr<net::WsConnection> ws_;
-  std::shared_ptr<net::WsConnection> probe_;
-  bool probed_ = false;  // "2probe" answered, waiting for "5"
 
   // Heartbeat: one wheel entry at a time, re-armed lazily.
   bool awaiting_pong_ = false;
