@@ -19,7 +19,7 @@ class Socket {
  public:
   explicit Socket(sb::sio::Socket& impl) : impl_(&impl) {}
 
-  const std::string& id() const;
+  std::string id() const;
   // The JWT's `sub`; empty for an anonymous client.
   const std::string& user_id() const;
   bool authenticated() const { return !user_id().empty(); }

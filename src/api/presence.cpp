@@ -47,7 +47,8 @@ class LocalPresence final : public Presence {
         std::vector<SocketInfo> out;
         for (auto& [nsp, shard] : server_.shards(w))
           for (auto& [id, s] : shard.sockets)
-            out.push_back(SocketInfo{nsp, s->id(), s->user_id(), s->rooms(), w, std::string()});
+            out.push_back(
+                SocketInfo{nsp, std::string(s->id()), s->user_id(), s->rooms(), w, std::string()});
         g->put(w, std::move(out));
       });
     }

@@ -5,8 +5,8 @@
 
 namespace switchboard {
 
-const std::string& Socket::id() const {
-  return impl_->id();
+std::string Socket::id() const {
+  return std::string(impl_->id());
 }
 const std::string& Socket::user_id() const {
   return impl_->user_id();
@@ -41,12 +41,12 @@ bool Socket::in_room(std::string_view room) const {
   return impl_->in_room(room);
 }
 Broadcast Socket::to(std::string room) const {
-  Broadcast b(impl_->server(), impl_->nsp().name(), impl_->id());
+  Broadcast b(impl_->server(), impl_->nsp().name(), std::string(impl_->id()));
   b.to(std::move(room));
   return b;
 }
 Broadcast Socket::broadcast() const {
-  return Broadcast(impl_->server(), impl_->nsp().name(), impl_->id());
+  return Broadcast(impl_->server(), impl_->nsp().name(), std::string(impl_->id()));
 }
 void Socket::disconnect(bool close) {
   impl_->disconnect(close);

@@ -13,10 +13,7 @@ namespace sb::net {
 using boost::asio::ip::tcp;
 
 WsConnection::WsConnection(Worker& worker, Socket socket, const WsLimits& limits)
-    : worker_(worker),
-      socket_(std::move(socket)),
-      limits_(limits),
-      assembler_(limits.max_message_bytes) {
+    : worker_(worker), socket_(std::move(socket)), limits_(limits) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
@@ -35,10 +32,12 @@ void WsConnection::start(std::string handshake) {
 
 void WsConnection::read(std::string leftover) {
   if (!leftover.empty()) {
-    partial_ = std::move(leftover);
+    auto& partial = read_state().partial;
+    partial = std::move(leftover);
     size_t used = 0;
-    if (!consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used)) return;
-    partial_.erase(0, used);
+    if (!consume(reinterpret_cast<uint8_t*>(partial.data()), partial.size(), used)) return;
+    rs_->partial.erase(0, used);
+    release_read_state_if_idle();
   }
   wait_readable();
 }
@@ -75,19 +74,18 @@ void WsConnection::on_readable() {
   }
   size_t used = 0;
   bool open = true;
-  if (partial_.empty()) {
+  if (!rs_ || rs_->partial.empty()) {
     // Common case: whole frames in the shared buffer, nothing kept afterwards.
     open = consume(buf.data(), n, used);
     if (open && used < n)
-      partial_.assign(reinterpret_cast<const char*>(buf.data()) + used, n - used);
+      read_state().partial.assign(reinterpret_cast<const char*>(buf.data()) + used, n - used);
   } else {
-    partial_.append(reinterpret_cast<const char*>(buf.data()), n);
-    open = consume(reinterpret_cast<uint8_t*>(partial_.data()), partial_.size(), used);
-    if (open) {
-      partial_.erase(0, used);
-      if (partial_.empty()) partial_.shrink_to_fit();  // give the memory back when idle
-    }
+    auto& partial = rs_->partial;
+    partial.append(reinterpret_cast<const char*>(buf.data()), n);
+    open = consume(reinterpret_cast<uint8_t*>(partial.data()), partial.size(), used);
+    if (open && rs_) rs_->partial.erase(0, used);
   }
+  if (open) release_read_state_if_idle();  // give the memory back when idle
   // Replies to this read go out now, in one write (the cork ends with the
   // read): the peer sees them before anything this loop does afterwards.
   flush();
@@ -117,9 +115,26 @@ bool WsConnection::consume(uint8_t* data, size_t size, size_t& used) {
   return state_ != State::Closed;
 }
 
+WsConnection::ReadState& WsConnection::read_state() {
+  if (!rs_) rs_ = std::make_unique<ReadState>(limits_.max_message_bytes);
+  return *rs_;
+}
+
+// Never called while consume() walks rs_->partial: only once a read is done.
+void WsConnection::release_read_state_if_idle() {
+  if (rs_ && rs_->partial.empty() && !rs_->assembler.in_message()) rs_.reset();
+}
+
 void WsConnection::handle_frame(ws::Opcode opcode, bool fin, std::string_view payload) {
   using Kind = ws::MessageAssembler::Event::Kind;
-  const auto ev = assembler_.on_frame(opcode, fin, payload);
+  // Frames that are whole messages (or control frames) need no state kept
+  // between reads: a scratch assembler answers them unless a fragmented
+  // message is in progress, which keeps its state in rs_.
+  const bool fragment = opcode == ws::Opcode::Continuation ||
+                        (!fin && (opcode == ws::Opcode::Text || opcode == ws::Opcode::Binary));
+  ws::MessageAssembler scratch(limits_.max_message_bytes);
+  ws::MessageAssembler& assembler = rs_ || fragment ? read_state().assembler : scratch;
+  const auto ev = assembler.on_frame(opcode, fin, payload);
   switch (ev.kind) {
     case Kind::None:
     case Kind::Pong:
@@ -138,7 +153,7 @@ void WsConnection::handle_frame(ws::Opcode opcode, bool fin, std::string_view pa
       return;
     case Kind::Message:
       if (handler_) handler_->on_ws_message(ev.binary, ev.data);
-      assembler_.release();
+      assembler.release();
       return;
   }
 }
@@ -200,8 +215,7 @@ void WsConnection::begin_closing() {
 void WsConnection::write_done() {
   worker_.add_outbound_bytes(-static_cast<int64_t>(inflight_bytes_));
   inflight_bytes_ = 0;
-  std::vector<WirePtr>().swap(inflight_);
-  std::vector<boost::asio::const_buffer>().swap(gather_);
+  aw_.reset();
 }
 
 void WsConnection::schedule_flush() {
@@ -247,14 +261,16 @@ void WsConnection::flush() {
   }
   if (n == total) {
     drop_queue();
+    std::vector<WirePtr>().swap(queue_);  // an idle connection keeps no queue storage
     if (close_after_flush_) shutdown_now();
     return;
   }
   size_t skip = 0;
   while (n >= gather[skip].size()) n -= gather[skip++].size();
   gather[skip] += n;
-  gather_.assign(gather.begin() + static_cast<std::ptrdiff_t>(skip), gather.end());
-  inflight_.swap(queue_);
+  aw_ = std::make_unique<AsyncWrite>();
+  aw_->gather.assign(gather.begin() + static_cast<std::ptrdiff_t>(skip), gather.end());
+  aw_->inflight.swap(queue_);
   inflight_bytes_ = queue_bytes_;
   queue_bytes_ = 0;
   write_async();
@@ -263,7 +279,8 @@ void WsConnection::flush() {
 void WsConnection::write_async() {
   writing_ = true;
   boost::asio::async_write(
-      socket_, gather_, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+      socket_, aw_->gather,
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
         self->writing_ = false;
         self->write_done();
         if (ec) {

@@ -78,7 +78,7 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
   void schedule_flush();
   void flush();
   void flush_now() override;
-  void write_async();  // the rest of gather_ once the socket would block
+  void write_async();  // the rest of aw_->gather once the socket would block
   void shutdown_now();
   void cut_slow_consumer();
   void drop_queue();
@@ -87,13 +87,25 @@ class WsConnection final : public std::enable_shared_from_this<WsConnection>, pu
 
   Worker& worker_;
   Socket socket_;
-  WsLimits limits_;
+  const WsLimits& limits_;  // the server's, which outlives its connections
   WsHandler* handler_ = nullptr;
-  std::string partial_;             // incomplete frame bytes
-  ws::MessageAssembler assembler_;  // fragmentation state
+  // Only while a frame is incomplete or a fragmented message is in progress:
+  // an idle connection keeps neither (about 110 bytes each).
+  struct ReadState {
+    explicit ReadState(uint64_t max_message_bytes) : assembler(max_message_bytes) {}
+    std::string partial;             // incomplete frame bytes
+    ws::MessageAssembler assembler;  // fragmentation state
+  };
+  ReadState& read_state();
+  void release_read_state_if_idle();
+  std::unique_ptr<ReadState> rs_;
   std::vector<WirePtr> queue_;
-  std::vector<WirePtr> inflight_;
-  std::vector<boost::asio::const_buffer> gather_;
+  // Only while an asynchronous write is in flight (the kernel did not take all).
+  struct AsyncWrite {
+    std::vector<WirePtr> inflight;
+    std::vector<boost::asio::const_buffer> gather;
+  };
+  std::unique_ptr<AsyncWrite> aw_;
   uint64_t queue_bytes_ = 0;
   uint64_t inflight_bytes_ = 0;  // handed to the socket, not yet all written
   State state_ = State::Open;

@@ -84,6 +84,8 @@ class MessageAssembler {
   Event on_frame(Opcode opcode, bool fin, std::string_view payload);
   // Frees the last reassembled message (an idle connection keeps no buffer).
   void release() { std::string().swap(done_); }
+  // A fragmented message is in progress (its state must be kept).
+  bool in_message() const { return in_message_; }
 
  private:
   uint64_t max_message_bytes_;

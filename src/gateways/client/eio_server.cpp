@@ -118,8 +118,10 @@ bool EioServer::origin_allowed(std::string_view origin) const {
   return false;
 }
 
-std::string EioServer::open_packet(const std::string& sid, bool polling) const {
-  std::string s = "0{\"sid\":\"" + sid + "\",\"upgrades\":";
+std::string EioServer::open_packet(std::string_view sid, bool polling) const {
+  std::string s = "0{\"sid\":\"";
+  s += sid;
+  s += "\",\"upgrades\":";
   s += (polling && options_.allow_websocket) ? "[\"websocket\"]" : "[]";
   s += ",\"pingInterval\":" + std::to_string(options_.ping_interval_ms);
   s += ",\"pingTimeout\":" + std::to_string(options_.ping_timeout_ms);
@@ -143,11 +145,11 @@ std::shared_ptr<EioSession> EioServer::find(unsigned worker, const std::string& 
   return it == m.end() ? nullptr : it->second;
 }
 
-void EioServer::remove(unsigned worker, const std::string& sid) {
+void EioServer::remove(unsigned worker, std::string_view sid) {
   auto& m = sessions_[worker];
   auto it = m.find(sid);
   if (it == m.end()) return;
-  admission_.release(it->second->handshake().address);
+  admission_.release(std::string(it->second->handshake().address()));
   m.erase(it);
 }
 
@@ -270,22 +272,20 @@ void EioServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   handshake(conn, std::move(req), false);
 }
 
-static std::shared_ptr<const Handshake> make_handshake(net::HttpRequest& req) {
-  auto h = std::make_shared<Handshake>();
-  h->url = std::move(req.target);
-  h->address = std::move(req.remote_address);
+static Handshake make_handshake(net::HttpRequest& req) {
+  Handshake h(req.target, req.remote_address);
   // Kept for the session's life (handlers read them): drop what only served the upgrade.
   for (auto& [k, v] : req.headers) {
     if (k == "sec-websocket-key" || k == "sec-websocket-version" ||
         k == "sec-websocket-extensions" || k == "upgrade" || k == "connection" ||
         k == "cache-control" || k == "pragma")
       continue;
-    h->add_header(k, v);
+    h.add_header(k, v);
   }
-  h->header_block.shrink_to_fit();
-  h->issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
+  h.shrink_to_fit();
+  h.issued_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
   return h;
 }
 

@@ -46,7 +46,7 @@ class EioServer {
 
   // Session table of one worker; only that worker's thread touches it.
   std::shared_ptr<EioSession> find(unsigned worker, const std::string& sid);
-  void remove(unsigned worker, const std::string& sid);
+  void remove(unsigned worker, std::string_view sid);
   size_t session_count(unsigned worker) const { return sessions_[worker].size(); }
   struct TransportCounts {
     size_t polling = 0;
@@ -58,7 +58,7 @@ class EioServer {
   // Closes every session of this worker (shutdown).
   void close_all(unsigned worker, const char* reason);
 
-  std::string open_packet(const std::string& sid, bool polling) const;
+  std::string open_packet(std::string_view sid, bool polling) const;
 
  private:
   void handshake(const std::shared_ptr<net::HttpConnection>& conn, net::HttpRequest&& req,

@@ -11,12 +11,27 @@ namespace sb::eio {
 
 using net::TimingWheel;
 
-EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid,
-                       std::shared_ptr<const Handshake> handshake)
+EioSession::EioSession(EioServer& server, net::Worker& worker, std::string sid, Handshake handshake)
     : server_(server), worker_(worker), sid_(std::move(sid)), handshake_(std::move(handshake)) {}
 
+Handshake::Handshake(std::string_view url, std::string_view address) {
+  block_.reserve(url.size() + address.size() + 2);
+  block_.append(url).push_back('\0');
+  block_.append(address).push_back('\0');
+}
+
+std::string_view Handshake::url() const {
+  return std::string_view(block_).substr(0, block_.find('\0'));
+}
+
+std::string_view Handshake::address() const {
+  std::string_view rest = std::string_view(block_).substr(url().size() + 1);
+  return rest.substr(0, rest.find('\0'));
+}
+
 std::string_view Handshake::header(std::string_view lower) const {
-  std::string_view rest = header_block;
+  std::string_view rest = block_;
+  rest.remove_prefix(url().size() + address().size() + 2);
   while (!rest.empty()) {
     const size_t k_end = rest.find('\0');
     const size_t v_end = rest.find('\0', k_end + 1);
@@ -28,13 +43,22 @@ std::string_view Handshake::header(std::string_view lower) const {
 }
 
 void Handshake::add_header(std::string_view lower, std::string_view value) {
-  header_block.append(lower).push_back('\0');
-  header_block.append(value).push_back('\0');
+  block_.append(lower).push_back('\0');
+  block_.append(value).push_back('\0');
+}
+
+EioSession::PollState& EioSession::poll() {
+  if (!poll_) poll_ = std::make_unique<PollState>();
+  return *poll_;
+}
+
+std::shared_ptr<net::HttpConnection> EioSession::take_get() {
+  return poll_ ? std::move(poll_->pending_get) : nullptr;
 }
 
 EioSession::~EioSession() {
   if (ws_) ws_->set_handler(nullptr);
-  if (probe_) probe_->set_handler(nullptr);
+  if (poll_ && poll_->probe) poll_->probe->set_handler(nullptr);
 }
 
 void EioSession::respond_text(const std::shared_ptr<net::HttpConnection>& conn, std::string body) {
@@ -101,7 +125,7 @@ bool EioSession::expire_if_silent() {
 bool EioSession::writable() const {
   if (state_ != State::Open) return false;
   if (transport_ == Transport::WebSocket) return ws_ && ws_->writable();
-  return pending_get_ != nullptr;
+  return poll_ && poll_->pending_get != nullptr;
 }
 
 void EioSession::send(const net::WirePtr& wire) {
@@ -111,64 +135,61 @@ void EioSession::send(const net::WirePtr& wire) {
     return;
   }
   // Nothing goes after the close packet, nor to a consumer already cut.
-  if (state_ == State::Closing || slow_cut_) return;
-  poll_queue_.push_back(wire);
-  poll_bytes_ += wire->bytes.size();
-  if (poll_bytes_ > server_.ws_limits().max_outbound_bytes) {
+  auto& ps = poll();
+  if (state_ == State::Closing || ps.slow_cut) return;
+  ps.queue.push_back(wire);
+  ps.bytes += wire->bytes.size();
+  if (ps.bytes > server_.ws_limits().max_outbound_bytes) {
     // Slow consumer over polling: same bound and reason as over a WebSocket.
     net::overload_counters().slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    poll_queue_.clear();
-    poll_bytes_ = 0;
-    slow_cut_ = true;
+    ps.queue.clear();
+    ps.bytes = 0;
+    ps.slow_cut = true;
     // Deferred: the caller may be iterating over a room that closing changes.
     worker_.post([self = shared_from_this()] { self->close("slow consumer"); });
     return;
   }
-  if (pending_get_) flush_poll();
+  if (ps.pending_get) flush_poll();
 }
 
 void EioSession::flush_poll() {
-  if (!pending_get_ || poll_queue_.empty()) return;
+  if (!poll_ || !poll_->pending_get || poll_->queue.empty()) return;
   std::string body;
   size_t total = 0;
-  for (auto& w : poll_queue_) total += w->payload().size() + 1;
+  for (auto& w : poll_->queue) total += w->payload().size() + 1;
   body.reserve(total);
-  for (auto& w : poll_queue_) {
+  for (auto& w : poll_->queue) {
     if (!body.empty()) body.push_back(kRecordSeparator);
     if (w->binary)
       append_binary_packet(body, w->payload());
     else
       body.append(w->payload());
   }
-  poll_queue_.clear();
-  poll_bytes_ = 0;
-  auto conn = std::move(pending_get_);
-  pending_get_.reset();
-  respond_text(conn, std::move(body));
+  poll_->queue.clear();
+  poll_->bytes = 0;
+  respond_text(take_get(), std::move(body));
 }
 
 // ---- polling requests --------------------------------------------------------
 
 void EioSession::on_poll_get(const std::shared_ptr<net::HttpConnection>& conn) {
-  if (pending_get_) {
+  if (poll_ && poll_->pending_get) {
     // Two concurrent GETs: the spec closes the session ("transport error").
     net::HttpResponse r;
     r.status = 400;
     r.header("Content-Type", "application/json");
     r.body = R"({"code":3,"message":"Bad request"})";
     conn->respond(std::move(r));
-    auto first = std::move(pending_get_);
-    pending_get_.reset();
-    respond_text(first, "1");
+    respond_text(take_get(), "1");
     on_closed("transport error");
     return;
   }
-  if (probed_) {
+  if (poll_ && poll_->probed) {
     // Upgrading: a poll must not hang, the client is about to switch.
     respond_text(conn, "6");
     return;
   }
-  pending_get_ = conn;
+  poll().pending_get = conn;
   if (state_ == State::Closing) {
     // Deliver the close packet queued for this GET, then forget the session.
     flush_poll();
@@ -214,46 +235,44 @@ void EioSession::on_poll_post(const std::shared_ptr<net::HttpConnection>& conn,
 }
 
 void EioSession::on_poll_aborted(const std::shared_ptr<net::HttpConnection>& conn) {
-  if (pending_get_ != conn) return;
-  pending_get_.reset();
+  if (!poll_ || poll_->pending_get != conn) return;
+  poll_->pending_get.reset();
   if (state_ != State::Closed && transport_ == Transport::Polling) on_closed("transport close");
 }
 
 // ---- WebSocket ---------------------------------------------------------------
 
 bool EioSession::on_upgrade(std::shared_ptr<net::WsConnection> ws) {
-  if (state_ != State::Open || transport_ != Transport::Polling || probe_) return false;
-  probe_ = std::move(ws);
-  probe_->set_handler(this);
-  probed_ = false;
+  if (state_ != State::Open || transport_ != Transport::Polling || (poll_ && poll_->probe))
+    return false;
+  auto& ps = poll();
+  ps.probe = std::move(ws);
+  ps.probe->set_handler(this);
+  ps.probed = false;
   std::weak_ptr<EioSession> weak = weak_from_this();
-  std::weak_ptr<net::WsConnection> wprobe = probe_;
+  std::weak_ptr<net::WsConnection> wprobe = ps.probe;
   worker_.wheel().schedule_in(server_.options().upgrade_timeout_ms, [weak, wprobe] {
     auto self = weak.lock();
     auto p = wprobe.lock();
-    if (!self || !p || self->probe_ != p) return;
+    if (!self || !p || !self->poll_ || self->poll_->probe != p) return;
     // No "5" in time: give up the upgrade, stay on polling.
-    self->probe_->set_handler(nullptr);
-    self->probe_->close(ws::kClosePolicy, {}, "upgrade timeout");
-    self->probe_.reset();
-    self->probed_ = false;
+    auto probe = std::move(self->poll_->probe);
+    self->poll_->probed = false;
+    probe->set_handler(nullptr);
+    probe->close(ws::kClosePolicy, {}, "upgrade timeout");
   });
   return true;
 }
 
 void EioSession::finish_upgrade() {
   transport_ = Transport::WebSocket;
-  ws_ = std::move(probe_);
-  probe_.reset();
-  probed_ = false;
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  ws_ = std::move(poll().probe);
+  if (auto conn = take_get()) {
     respond_text(conn, "6");
   }
-  for (auto& w : poll_queue_) ws_->send(w);
-  poll_queue_.clear();
-  poll_bytes_ = 0;
+  if (poll_)
+    for (auto& w : poll_->queue) ws_->send(w);
+  poll_.reset();  // polling is over for this session
 }
 
 void EioSession::on_ws_message(bool binary, std::string_view data) {
@@ -270,8 +289,10 @@ void EioSession::on_ws_message(bool binary, std::string_view data) {
 void EioSession::on_ws_closed(const char* reason) {
   if (transport_ == Transport::Polling) {
     // The probe went away: the session carries on over polling.
-    probe_.reset();
-    probed_ = false;
+    if (poll_) {
+      poll_->probe.reset();
+      poll_->probed = false;
+    }
     return;
   }
   ws_.reset();
@@ -282,28 +303,27 @@ void EioSession::on_ws_closed(const char* reason) {
 
 void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
   Packet p;
+  // A message from the probe: the probe lives in the polling state.
+  PollState* ps = from_probe ? &poll() : nullptr;
   if (decode_packet(text, p) != DecodeError::None) {
     if (from_probe) {
-      probe_->close(ws::kCloseProtocolError, {}, "parse error");
+      ps->probe->close(ws::kCloseProtocolError, {}, "parse error");
       return;
     }
     return drop("parse error");
   }
   if (from_probe) {
     if (p.type == PacketType::Ping && p.data == "probe") {
-      probed_ = true;
-      probe_->send_text("3probe");
-      if (pending_get_) {  // let the client's poll return so it can send "5"
-        auto conn = std::move(pending_get_);
-        pending_get_.reset();
+      ps->probed = true;
+      ps->probe->send_text("3probe");
+      if (auto conn = take_get()) {  // let the client's poll return so it can send "5"
         respond_text(conn, "6");
       }
-    } else if (p.type == PacketType::Upgrade && probed_) {
+    } else if (p.type == PacketType::Upgrade && ps->probed) {
       finish_upgrade();
     } else {
-      auto probe = std::move(probe_);
-      probe_.reset();
-      probed_ = false;
+      auto probe = std::move(ps->probe);
+      ps->probed = false;
       probe->set_handler(nullptr);
       probe->close(ws::kCloseProtocolError, {}, "invalid probe");
     }
@@ -320,9 +340,7 @@ void EioSession::handle_packet_text(std::string_view text, bool from_probe) {
       if (app_) app_->on_message(p.data);
       return;
     case PacketType::Close:
-      if (pending_get_) {
-        auto conn = std::move(pending_get_);
-        pending_get_.reset();
+      if (auto conn = take_get()) {
         respond_text(conn, "6");
       }
       on_closed("transport close");
@@ -356,8 +374,8 @@ void EioSession::close(const char* reason) {
   }
   // Polling: the close packet goes out with what is queued, in this or the next GET.
   static const net::WirePtr close_packet = net::make_text_wire("1");
-  poll_queue_.push_back(close_packet);
-  if (pending_get_) {
+  poll().queue.push_back(close_packet);
+  if (poll_->pending_get) {
     flush_poll();
     on_closed(reason);
     return;
@@ -385,9 +403,7 @@ void EioSession::drop(const char* reason) {
     ws->set_handler(nullptr);
     ws->abort(reason);
   }
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  if (auto conn = take_get()) {
     respond_text(conn, "1");
   }
   on_closed(reason);
@@ -398,23 +414,19 @@ void EioSession::on_closed(const char* reason) {
   state_ = State::Closed;
   cancel_timer();
   auto self = shared_from_this();
-  if (probe_) {
-    probe_->set_handler(nullptr);
-    probe_->close(ws::kCloseNormal, {}, reason);
-    probe_.reset();
+  if (auto probe = poll_ ? std::move(poll_->probe) : nullptr) {
+    probe->set_handler(nullptr);
+    probe->close(ws::kCloseNormal, {}, reason);
   }
   if (ws_) {
     ws_->set_handler(nullptr);
     ws_->close(ws::kCloseNormal, {}, reason);
     ws_.reset();
   }
-  if (pending_get_) {
-    auto conn = std::move(pending_get_);
-    pending_get_.reset();
+  if (auto conn = take_get()) {
     respond_text(conn, "1");
   }
-  poll_queue_.clear();
-  poll_bytes_ = 0;
+  poll_.reset();
   server_.remove(worker_.index(), sid_);
   if (app_) {
     auto app = std::move(app_);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/http_connection.hpp"
+#include "net/inline_id.hpp"
 #include "net/timing_wheel.hpp"
 #include "net/websocket_connection.hpp"
 #include "net/wire.hpp"
@@ -23,17 +24,23 @@ class EioServer;
 class EioSession;
 
 // What the handshake request looked like (Socket.IO exposes it as socket.handshake).
-// Kept for the session's life, so compact: the headers are one block of
-// "name\0value\0" pairs (one allocation instead of two strings per header);
-// the query stays inside `url`.
-struct Handshake {
-  std::string url;
-  std::string address;
-  std::string header_block;
-  uint64_t issued_ms = 0;
+// Kept for the session's life, so compact: one block "url\0address\0" followed by
+// "name\0value\0" pairs (one allocation instead of two strings per field); the
+// query stays inside the url.
+class Handshake {
+ public:
+  Handshake(std::string_view url, std::string_view address);
+  std::string_view url() const;
+  std::string_view address() const;
   // `lower`: the header name in lower case (as the parser stores it).
   std::string_view header(std::string_view lower) const;
   void add_header(std::string_view lower, std::string_view value);
+  void shrink_to_fit() { block_.shrink_to_fit(); }
+
+  uint64_t issued_ms = 0;
+
+ private:
+  std::string block_;
 };
 
 // The application riding on a session (Socket.IO, or the test-suite echo).
@@ -68,12 +75,11 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
  public:
   enum class Transport : uint8_t { Polling, WebSocket };
 
-  EioSession(EioServer& server, net::Worker& worker, std::string sid,
-             std::shared_ptr<const Handshake> handshake);
+  EioSession(EioServer& server, net::Worker& worker, std::string sid, Handshake handshake);
   ~EioSession() override;
 
-  const std::string& sid() const { return sid_; }
-  const Handshake& handshake() const { return *handshake_; }
+  std::string_view sid() const { return sid_; }
+  const Handshake& handshake() const { return handshake_; }
   Transport transport() const { return transport_; }
   net::Worker& worker() { return worker_; }
   bool closed() const { return state_ == State::Closed; }
@@ -124,21 +130,27 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
 
   EioServer& server_;
   net::Worker& worker_;
-  std::string sid_;
-  std::shared_ptr<const Handshake> handshake_;
+  net::InlineId sid_;
+  Handshake handshake_;
   std::unique_ptr<EioApp> app_;
   Transport transport_ = Transport::Polling;
   State state_ = State::Open;
 
   // Polling
-  std::shared_ptr<net::HttpConnection> pending_get_;
-  std::vector<net::WirePtr> poll_queue_;
-  uint64_t poll_bytes_ = 0;  // bounded like a WebSocket's outbound queue
-  bool slow_cut_ = false;    // past the bound: dropping until the posted close runs
-  // WebSocket (the live one, or the one being probed during an upgrade)
+  // Polling transport state; none for a WebSocket-only session or after an upgrade.
+  struct PollState {
+    std::shared_ptr<net::HttpConnection> pending_get;
+    std::vector<net::WirePtr> queue;
+    uint64_t bytes = 0;     // bounded like a WebSocket's outbound queue
+    bool slow_cut = false;  // past the bound: dropping until the posted close runs
+    bool probed = false;    // "2probe" answered, waiting for "5"
+    std::shared_ptr<net::WsConnection> probe;  // the upgrade WebSocket being probed
+  };
+  PollState& poll();
+  std::shared_ptr<net::HttpConnection> take_get();  // the waiting GET, if any
+  std::unique_ptr<PollState> poll_;
+  // The live WebSocket (the one being probed during an upgrade is in PollState)
   std::shared_ptr<net::WsConnection> ws_;
-  std::shared_ptr<net::WsConnection> probe_;
-  bool probed_ = false;  // "2probe" answered, waiting for "5"
 
   // Heartbeat: one wheel entry at a time, re-armed lazily.
   bool awaiting_pong_ = false;

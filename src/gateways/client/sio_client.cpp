@@ -72,7 +72,7 @@ void SioClient::on_message(std::string_view text) {
   Limits limits;
   limits.max_attachments = server_.options().max_attachments;
   if (auto err = decode(text, p, limits); err != DecodeError::None) {
-    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address,
+    spdlog::debug("socket.io: bad packet from {}: {}", session_.handshake().address(),
                   to_string(err));
     return fail("parse error");
   }
@@ -249,6 +249,8 @@ void SioClient::finish_restore(const Namespace& ns, json::value auth, std::strin
 
 void SioClient::finish_connect(const Namespace& ns, json::value auth, std::string user_id,
                                std::optional<Resumed> restored) {
+  // A saved id that cannot be ours (the shared log's data comes from outside).
+  if (restored && !net::InlineId::fits(restored->session.sid)) restored.reset();
   auto socket =
       std::make_shared<Socket>(server_, *this, ns, restored ? restored->session.sid : random_id(),
                                std::move(auth), std::move(user_id));
@@ -275,7 +277,7 @@ void SioClient::finish_connect(const Namespace& ns, json::value auth, std::strin
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
   cancel_timer();
-  std::string reply = "40" + nsp_prefix(ns.name()) + "{\"sid\":\"" + socket->id() + "\"";
+  std::string reply = "40" + nsp_prefix(ns.name()) + "{\"sid\":\"" + std::string(socket->id()) + "\"";
   if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
   reply += "}";
   session_.send(net::make_text_wire(reply));

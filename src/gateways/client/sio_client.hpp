@@ -2,6 +2,7 @@
 // The Socket.IO side of one Engine.IO session: decodes packets, connects
 // namespaces (guard, middlewares), assembles binary attachments and
 // dispatches events to the namespace's handlers.
+#include <boost/container/small_vector.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,7 +59,8 @@ class SioClient : public eio::EioApp, private net::WheelTimer {
 
   SioServer& server_;
   eio::EioSession& session_;
-  std::vector<std::shared_ptr<Socket>> sockets_;
+  // Most clients join one namespace: its socket is kept inline.
+  boost::container::small_vector<std::shared_ptr<Socket>, 1> sockets_;
   // A binary packet waiting for its attachments (allocated only then: idle
   // clients are the common case).
   struct PendingBinary {

@@ -28,7 +28,7 @@ bool Socket::take_event_token(uint64_t now_ms) {
 Socket::~Socket() = default;
 
 const eio::Handshake& Socket::handshake() const {
-  static const eio::Handshake empty;
+  static const eio::Handshake empty{{}, {}};
   return client_ ? client_->session().handshake() : empty;
 }
 
@@ -126,13 +126,13 @@ void Socket::leave(const std::string& room) {
 
 BroadcastOperator Socket::to(std::string room) const {
   BroadcastOperator op(server_, nsp_->name());
-  op.to(std::move(room)).except(id_);
+  op.to(std::move(room)).except(id_.str());
   return op;
 }
 
 BroadcastOperator Socket::broadcast() const {
   BroadcastOperator op(server_, nsp_->name());
-  op.except(id_);
+  op.except(id_.str());
   return op;
 }
 
@@ -168,7 +168,7 @@ void Socket::on_disconnect(const std::string& reason) {
   if (!client_) return;
   auto self = shared_from_this();
   if (auto* store = server_.recovery(); store && !pid.empty() && recoverable(reason)) {
-    SavedSession saved{pid, id_, nsp_->name(), user_id_, rooms_, 0};
+    SavedSession saved{pid, id_.str(), nsp_->name(), user_id_, rooms_, 0};
     if (auto* shared = server_.shared_recovery())
       shared->save(saved);
     else

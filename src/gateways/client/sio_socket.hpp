@@ -9,6 +9,7 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_types.hpp"
+#include "net/inline_id.hpp"
 #include "net/token_bucket.hpp"
 
 namespace sb::eio {
@@ -26,7 +27,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
          boost::json::value auth, std::string user_id);
   ~Socket();
 
-  const std::string& id() const { return id_; }
+  std::string_view id() const { return id_; }
   const std::string& user_id() const { return user_id_; }
   bool authenticated() const { return !user_id_.empty(); }
   const boost::json::value& auth() const { return auth_; }
@@ -70,11 +71,11 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // Takes an event from this socket's rate (limits.events_per_second).
   bool take_event_token(uint64_t now_ms);
   bool rate_notified = false;      // the client was told of the current run of refusals
+  bool recovered = false;          // (the two flags side by side: one padded word, not two)
   uint64_t mark = 0;               // broadcast dedupe stamp (see NamespaceShard::mark_seq)
   uint64_t skip_upto = 0;          // recovered: broadcasts up to this seq were replayed
   protocol::StreamId skip_stream;  // recovered from the shared log: entries up to this one
   std::string pid;                 // private session id (connection state recovery)
-  bool recovered = false;
 
  private:
   struct PendingAck {
@@ -84,7 +85,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   SioServer& server_;
   SioClient* client_;
   const Namespace* nsp_;
-  std::string id_;
+  net::InlineId id_;
   std::string user_id_;
   boost::json::value auth_;
   boost::json::object data_;
