@@ -129,7 +129,8 @@ void SioClient::connect(Packet& p) {
   const Namespace* ns = server_.find_namespace(p.nsp);
   if (!ns) return refuse(p.nsp, "Invalid namespace", nullptr);
   // A second CONNECT for the same namespace (also while its recovery is pending).
-  if (find(p.nsp) || std::find(restoring_.begin(), restoring_.end(), p.nsp) != restoring_.end())
+  if (find(p.nsp) ||
+      (restoring_ && std::find(restoring_->begin(), restoring_->end(), p.nsp) != restoring_->end()))
     return fail("invalid state");
 
   // Guard: a JWT from auth.token or the handshake's Authorization header.
@@ -197,7 +198,8 @@ void SioClient::restore_shared(SharedRecovery& shared, const Namespace& ns, json
     bool done = false;
   };
   auto pending = std::make_shared<Pending>(Pending{&ns, std::move(auth), std::move(user_id)});
-  restoring_.push_back(ns.name());
+  if (!restoring_) restoring_ = std::make_unique<std::vector<std::string>>();
+  restoring_->push_back(ns.name());
   std::weak_ptr<eio::EioSession> weak = session_.weak_from_this();
   auto complete = [weak, pending](std::optional<SharedRestored> r) {
     if (pending->done) return;
@@ -221,8 +223,11 @@ void SioClient::restore_shared(SharedRecovery& shared, const Namespace& ns, json
 
 void SioClient::finish_restore(const Namespace& ns, json::value auth, std::string user_id,
                                std::optional<SharedRestored> r) {
-  if (auto it = std::find(restoring_.begin(), restoring_.end(), ns.name()); it != restoring_.end())
-    restoring_.erase(it);
+  if (restoring_) {
+    auto it = std::find(restoring_->begin(), restoring_->end(), ns.name());
+    if (it != restoring_->end()) restoring_->erase(it);
+    if (restoring_->empty()) restoring_.reset();
+  }
   if (r && r->session.user_id != user_id) r.reset();  // never someone else's session
   std::optional<Resumed> resumed;
   if (r) {
@@ -250,7 +255,9 @@ void SioClient::finish_restore(const Namespace& ns, json::value auth, std::strin
 void SioClient::finish_connect(const Namespace& ns, json::value auth, std::string user_id,
                                std::optional<Resumed> restored) {
   // A saved id that cannot be ours (the shared log's data comes from outside).
-  if (restored && !net::InlineId::fits(restored->session.sid)) restored.reset();
+  if (restored &&
+      (!net::InlineId::fits(restored->session.sid) || !net::InlineId::fits(restored->session.pid)))
+    restored.reset();
   auto socket =
       std::make_shared<Socket>(server_, *this, ns, restored ? restored->session.sid : random_id(),
                                std::move(auth), std::move(user_id));
@@ -267,18 +274,23 @@ void SioClient::finish_connect(const Namespace& ns, json::value auth, std::strin
   server_.add_socket(*socket);
   if (restored) {
     socket->recovered = true;
-    socket->pid = restored->session.pid;
-    socket->skip_upto = restored->upto_seq;
-    socket->skip_stream = restored->upto_stream;
+    socket->recovery = std::make_unique<Socket::Recovery>(Socket::Recovery{
+        net::InlineId(restored->session.pid), restored->upto_seq, restored->upto_stream});
     for (auto& room : restored->session.rooms) socket->join(room);
   } else if (server_.recovery()) {
-    socket->pid = random_id();
+    socket->recovery = std::make_unique<Socket::Recovery>();
+    socket->recovery->pid.assign(random_id());
   }
   if (socket->authenticated()) socket->join("user:" + socket->user_id());
   ever_connected_ = true;
   cancel_timer();
-  std::string reply = "40" + nsp_prefix(ns.name()) + "{\"sid\":\"" + std::string(socket->id()) + "\"";
-  if (!socket->pid.empty()) reply += ",\"pid\":\"" + socket->pid + "\"";
+  std::string reply =
+      "40" + nsp_prefix(ns.name()) + "{\"sid\":\"" + std::string(socket->id()) + "\"";
+  if (socket->recovery) {
+    reply += ",\"pid\":\"";
+    reply += socket->recovery->pid.view();
+    reply += "\"";
+  }
   reply += "}";
   session_.send(net::make_text_wire(reply));
   if (restored)

@@ -69,7 +69,8 @@ class SioClient : public eio::EioApp, private net::WheelTimer {
   };
   std::unique_ptr<PendingBinary> pending_;
   bool ever_connected_ = false;
-  std::vector<std::string> restoring_;  // namespaces whose shared recovery is pending
+  // Namespaces whose shared recovery is pending (allocated only then).
+  std::unique_ptr<std::vector<std::string>> restoring_;
 };
 
 }  // namespace sb::sio

@@ -269,8 +269,10 @@ void SioServer::deliver_local(unsigned worker, const Broadcast& b) {
   if (!b.stream_id.empty()) last_stream_[worker] = b.stream_id;
   if (sit == shards_[worker].end()) return;
   visit_targets(sit->second, b.rooms, b.except, [&](Socket* s) {
-    if (b.seq && b.seq <= s->skip_upto) return;  // already replayed by its recovery
-    if (!b.stream_id.empty() && b.stream_id <= s->skip_stream) return;
+    if (const auto* r = s->recovery.get()) {  // already replayed by its recovery?
+      if (b.seq && b.seq <= r->skip_upto) return;
+      if (!b.stream_id.empty() && b.stream_id <= r->skip_stream) return;
+    }
     s->send_wires(b.wires, b.is_volatile);
   });
 }

@@ -167,8 +167,8 @@ static bool recoverable(const std::string& reason) {
 void Socket::on_disconnect(const std::string& reason) {
   if (!client_) return;
   auto self = shared_from_this();
-  if (auto* store = server_.recovery(); store && !pid.empty() && recoverable(reason)) {
-    SavedSession saved{pid, id_.str(), nsp_->name(), user_id_, rooms_, 0};
+  if (auto* store = server_.recovery(); store && recovery && recoverable(reason)) {
+    SavedSession saved{recovery->pid.str(), id_.str(), nsp_->name(), user_id_, rooms_, 0};
     if (auto* shared = server_.shared_recovery())
       shared->save(saved);
     else

@@ -70,12 +70,16 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on_disconnect(const std::string& reason);
   // Takes an event from this socket's rate (limits.events_per_second).
   bool take_event_token(uint64_t now_ms);
-  bool rate_notified = false;      // the client was told of the current run of refusals
-  bool recovered = false;          // (the two flags side by side: one padded word, not two)
-  uint64_t mark = 0;               // broadcast dedupe stamp (see NamespaceShard::mark_seq)
-  uint64_t skip_upto = 0;          // recovered: broadcasts up to this seq were replayed
-  protocol::StreamId skip_stream;  // recovered from the shared log: entries up to this one
-  std::string pid;                 // private session id (connection state recovery)
+  bool rate_notified = false;  // the client was told of the current run of refusals
+  bool recovered = false;      // (the two flags side by side: one padded word, not two)
+  uint64_t mark = 0;           // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+  // Connection state recovery, only when it is on (most sockets carry none of it).
+  struct Recovery {
+    net::InlineId pid;               // private session id the client sends back
+    uint64_t skip_upto = 0;          // recovered: broadcasts up to this seq were replayed
+    protocol::StreamId skip_stream;  // recovered from the shared log: entries up to this one
+  };
+  std::unique_ptr<Recovery> recovery;
 
  private:
   struct PendingAck {
