@@ -33,6 +33,12 @@ struct Page {
   bool more = false;                // older items match past the last one
 };
 
+// What claim() found (stores shared by several nodes).
+struct Claim {
+  enum class State { missing, claimed, delivered } state = State::missing;
+  std::string by;  // delivered: the node that had claimed it (live or on connect)
+};
+
 struct Retention {
   int64_t max_age_ms = 0;     // 0 = no age limit
   uint32_t max_per_user = 0;  // 0 = no count limit
@@ -61,6 +67,10 @@ class InboxStore {
   // The oldest (up to `limit`) unread, undelivered notifications that asked to be
   // pushed on connect, marked delivered in the same call.
   virtual std::vector<Notification> take_undelivered(const std::string& user, uint32_t limit) = 0;
+  // Shared stores only (several nodes): marks `id` of `user` delivered by this
+  // node unless some node did already; take_undelivered records this node too.
+  // The default (single-node stores) throws std::logic_error.
+  virtual Claim claim(const std::string& user, uint64_t id);
   // Deletes every notification of `user`; returns how many.
   virtual uint64_t delete_user(const std::string& user) = 0;
   // Applies the retention to one user (after an insert) or to all.

@@ -1,0 +1,11 @@
+#include "store/inbox_store.hpp"
+
+#include <stdexcept>
+
+namespace sb::store {
+
+Claim InboxStore::claim(const std::string&, uint64_t) {
+  throw std::logic_error("inbox: this store is not shared between nodes (no claims)");
+}
+
+}  // namespace sb::store
