@@ -11,6 +11,7 @@
 #include "gateways/client/namespace.hpp"
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_socket.hpp"
+#include "hub/log_limiter.hpp"
 #include "net/worker.hpp"
 #include "store/inbox_thread.hpp"
 
@@ -83,17 +84,84 @@ void InboxService::attach(Namespace& nsp) {
   nsp.on("mark_read", [self](Socket& s, Event& e) { self->mark_read(s, e); });
 }
 
+// In a cluster every node pushes to its own sockets only (see the header).
 void InboxService::push(const store::Notification& n, const json::value& data, bool missed) {
   json::object meta{{"id", std::to_string(n.id)}, {"created_at", n.created_at}};
   if (missed) meta["missed"] = true;
   json::array args{data, std::move(meta)};
-  sio_.in(nsp_).to("user:" + n.user).emit(n.event, std::move(args));
+  auto op = sio_.in(nsp_).to("user:" + n.user);
+  if (cluster_) op.local();
+  op.emit(n.event, std::move(args));
 }
 
-void InboxService::push_unread(const std::string& user, uint64_t unread) {
-  sio_.in(nsp_)
-      .to("user:" + user)
-      .emit("unread_count", json::array{json::object{{"unread", unread}}});
+void InboxService::push_unread(const std::string& user, uint64_t unread, bool local) {
+  auto op = sio_.in(nsp_).to("user:" + user);
+  if (local) op.local();
+  op.emit("unread_count", json::array{json::object{{"unread", unread}}});
+}
+
+void InboxService::set_cluster(InboxCluster c) {
+  cluster_ = std::move(c);
+}
+
+std::string InboxService::remote_payload(const std::string& node, const store::Notification& n,
+                                         const json::value& data) {
+  return json::serialize(json::object{{"node", node},
+                                      {"user", n.user},
+                                      {"id", std::to_string(n.id)},
+                                      {"event", n.event},
+                                      {"data", data},
+                                      {"created_at", n.created_at}});
+}
+
+void InboxService::on_remote(std::string_view payload) {
+  static hub::LogLimiter bad_log;
+  auto bad = [&](const char* why) {
+    if (bad_log.allow()) spdlog::warn("inbox: dropped a cluster message: {}", why);
+  };
+  if (!cluster_) return;
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return bad("not a JSON object");
+  const auto& o = v.as_object();
+  auto str = [&](const char* k) -> const json::string* {
+    auto* f = o.if_contains(k);
+    return f && f->is_string() ? &f->as_string() : nullptr;
+  };
+  const auto *node = str("node"), *user = str("user"), *id = str("id"), *event = str("event");
+  const auto* at = o.if_contains("created_at");
+  const auto* data = o.if_contains("data");
+  if (!node || !user || !id || !event || !data || !at || !at->is_int64())
+    return bad("missing or mistyped fields");
+  if (*node == cluster_->node) return;  // ours: pushed here already
+  store::Notification n;
+  auto parsed = parse_id(*id);
+  if (!parsed) return bad("bad id");
+  n.id = *parsed;
+  n.user = std::string(*user);
+  n.event = std::string(*event);
+  n.created_at = at->as_int64();
+  if (!online(n.user)) return;  // nobody here; checked again on the inbox thread
+  thread_->post([this, n = std::move(n), data = *data](InboxStore& st) -> InboxThread::After {
+    if (!online(n.user)) return {};
+    store::Claim c;
+    uint64_t unread = 0;
+    try {
+      c = st.claim(n.user, n.id);
+      if (c.state == store::Claim::State::missing) return {};  // deleted meanwhile
+      // Delivered by this node: its connect-time take pushed it here already.
+      if (c.state == store::Claim::State::delivered && c.by == cluster_->node) return {};
+      unread = st.unread_count(n.user);
+    } catch (const std::exception& e) {
+      // Unclaimed: it stays undelivered and goes out on the user's next connect.
+      spdlog::error("inbox: cannot claim notification {} for {}: {}", n.id, n.user, e.what());
+      return {};
+    }
+    return [this, n, data, unread](bool) {
+      push(n, data, false);
+      push_unread(n.user, unread, true);
+    };
+  });
 }
 
 void InboxService::notify(const std::string& user, std::string_view event, json::value data,
@@ -120,8 +188,10 @@ void InboxService::notify(const std::string& user, std::string_view event, json:
         if (done) done(NotifyResult{true, std::to_string(n.id), ""});
         if (n.delivered) {
           push(n, data, false);
-          push_unread(n.user, unread);
+          push_unread(n.user, unread, cluster_.has_value());
         }
+        if (cluster_ && cluster_->publish)
+          cluster_->publish(remote_payload(cluster_->node, n, data));
       };
     } catch (const std::exception& e) {
       spdlog::error("inbox: cannot store a notification for {}: {}", n.user, e.what());
@@ -191,8 +261,20 @@ void InboxService::on_connect(Socket& s) {
   net::Worker* w = workers_[s.worker_index()];
   thread_->post([this, user, weak, w](InboxStore& st) -> InboxThread::After {
     if (!online(user)) return {};  // gone again: keep them for the next connect
-    auto missed = st.take_undelivered(user, options_.max_missed_push);
-    const uint64_t unread = st.unread_count(user);
+    std::vector<store::Notification> missed;
+    try {
+      missed = st.take_undelivered(user, options_.max_missed_push);
+    } catch (const std::exception& e) {
+      spdlog::warn("inbox: cannot take what {} missed: {}", user, e.what());
+      return {};
+    }
+    std::optional<uint64_t> unread;
+    try {
+      unread = st.unread_count(user);
+    } catch (const std::exception& e) {
+      // The taken ones are pushed all the same; only the badge is skipped.
+      spdlog::warn("inbox: cannot count {}'s unread: {}", user, e.what());
+    }
     return [this, missed = std::move(missed), unread, weak, w](bool committed) {
       if (!committed) return;
       for (auto& n : missed) {
@@ -201,7 +283,8 @@ void InboxService::on_connect(Socket& s) {
         push(n, ec ? json::value(nullptr) : data, true);
       }
       // The badge for the new socket only; the others know it already.
-      w->post([weak, unread] {
+      if (!unread) return;
+      w->post([weak, unread = *unread] {
         if (auto sock = weak.lock(); sock && sock->connected())
           sock->emit("unread_count", json::array{json::object{{"unread", unread}}});
       });
