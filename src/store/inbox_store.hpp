@@ -33,10 +33,14 @@ struct Page {
   bool more = false;                // older items match past the last one
 };
 
-// What claim() found (stores shared by several nodes).
+// What claim() did (stores shared by several nodes).
 struct Claim {
-  enum class State { missing, claimed, delivered } state = State::missing;
-  std::string by;  // delivered: the node that had claimed it (live or on connect)
+  enum class State {
+    missing,    // no such notification of the user: push nothing
+    claimed,    // no node had delivered it: now this one has
+    delivered,  // other nodes had: this one is added to them
+    mine,       // this node had already (its connect-time take): push nothing
+  } state = State::missing;
 };
 
 struct Retention {
@@ -67,10 +71,14 @@ class InboxStore {
   // The oldest (up to `limit`) unread, undelivered notifications that asked to be
   // pushed on connect, marked delivered in the same call.
   virtual std::vector<Notification> take_undelivered(const std::string& user, uint32_t limit) = 0;
-  // Shared stores only (several nodes): marks `id` of `user` delivered by this
-  // node unless some node did already; take_undelivered records this node too.
-  // The default (single-node stores) throws std::logic_error.
+  // Shared stores only (several nodes). A row is delivered while some node
+  // holds it: insert (delivered), take_undelivered and claim record this
+  // node; unclaim removes it again (its push found no socket), and when no
+  // node is left the row is pending again (pushed on the next connect).
+  // unclaim returns whether it is pending again. The defaults (single-node
+  // stores) throw std::logic_error.
   virtual Claim claim(const std::string& user, uint64_t id);
+  virtual bool unclaim(const std::string& user, uint64_t id);
   // Deletes every notification of `user`; returns how many.
   virtual uint64_t delete_user(const std::string& user) = 0;
   // Applies the retention to one user (after an insert) or to all.

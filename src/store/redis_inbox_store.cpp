@@ -98,23 +98,48 @@ local u = ARGV[2]
 local ids = redis.call('ZRANGE', p .. 'm:' .. u, 0, tonumber(ARGV[3]) - 1)
 local out = {}
 for _, id in ipairs(ids) do
-  redis.call('HSET', p .. 'n:' .. id, 'delivered', '1', 'by', ARGV[4])
+  redis.call('HSET', p .. 'n:' .. id, 'delivered', '1', 'by', ',' .. ARGV[4] .. ',')
   redis.call('ZREM', p .. 'm:' .. u, id)
   row(out, id)
 end
 return out
 )lua";
 
-// ARGV: p user id node -> {0 missing | 1 claimed | 2 delivered, by}
+// ARGV: p user id node -> 0 missing | 1 claimed | 2 delivered (by others;
+// this node added) | 3 mine (this node had it)
 constexpr const char* kClaim = R"lua(
-local u, id = ARGV[2], ARGV[3]
+local u, id, me = ARGV[2], ARGV[3], ',' .. ARGV[4] .. ','
 local k = p .. 'n:' .. id
-local h = redis.call('HMGET', k, 'user', 'delivered', 'by')
-if h[1] ~= u then return {0, ''} end
-if h[2] == '1' then return {2, h[3] or ''} end
-redis.call('HSET', k, 'delivered', '1', 'by', ARGV[4])
+local h = redis.call('HMGET', k, 'user', 'by')
+if h[1] ~= u then return 0 end
+local by = h[2] or ''
+if string.find(by, me, 1, true) then return 3 end
+if by ~= '' then
+  redis.call('HSET', k, 'by', by .. ARGV[4] .. ',')
+  return 2
+end
+redis.call('HSET', k, 'delivered', '1', 'by', me)
 redis.call('ZREM', p .. 'm:' .. u, id)
-return {1, ''}
+return 1
+)lua";
+
+// ARGV: p user id node -> 1 when no node holds it any more (pending again)
+constexpr const char* kUnclaim = R"lua(
+local u, id, me = ARGV[2], ARGV[3], ',' .. ARGV[4] .. ','
+local k = p .. 'n:' .. id
+local h = redis.call('HMGET', k, 'user', 'by', 'read', 'deliver_missed')
+if h[1] ~= u then return 0 end
+local by = h[2] or ''
+local s, e = string.find(by, me, 1, true)
+if not s then return 0 end
+by = string.sub(by, 1, s) .. string.sub(by, e + 1)
+if by ~= ',' then
+  redis.call('HSET', k, 'by', by)
+  return 0
+end
+redis.call('HSET', k, 'delivered', '0', 'by', '')
+if h[3] == '0' and h[4] == '1' then redis.call('ZADD', p .. 'm:' .. u, id, id) end
+return 1
 )lua";
 
 // ARGV: p user -> how many
@@ -258,6 +283,7 @@ enum RedisInboxStore::Script : int {
   existing_s,
   take_s,
   claim_s,
+  unclaim_s,
   delete_user_s,
   prune_user_s,
   prune_age_s
@@ -356,7 +382,7 @@ RedisInboxStore::Reply RedisInboxStore::eval(Script s, const std::vector<std::st
 uint64_t RedisInboxStore::insert(const Notification& n) {
   auto r = eval(insert_s, {n.user, n.event, n.data, std::to_string(n.created_at),
                            n.read ? "1" : "0", n.delivered ? "1" : "0",
-                           n.deliver_missed ? "1" : "0", n.delivered ? o_.node : ""});
+                           n.deliver_missed ? "1" : "0", n.delivered ? "," + o_.node + "," : ""});
   return number(r.get());
 }
 
@@ -405,22 +431,26 @@ std::vector<Notification> RedisInboxStore::take_undelivered(const std::string& u
 }
 
 Claim RedisInboxStore::claim(const std::string& user, uint64_t id) {
-  auto r = eval(claim_s, {user, std::to_string(id), o_.node});
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) fail("unexpected reply to claim");
   Claim c;
-  switch (number(r->element[0])) {
+  switch (number(eval(claim_s, {user, std::to_string(id), o_.node}).get())) {
     case 1:
       c.state = Claim::State::claimed;
       break;
     case 2:
       c.state = Claim::State::delivered;
       break;
+    case 3:
+      c.state = Claim::State::mine;
+      break;
     default:
       c.state = Claim::State::missing;
       break;
   }
-  c.by = text(r->element[1]);
   return c;
+}
+
+bool RedisInboxStore::unclaim(const std::string& user, uint64_t id) {
+  return number(eval(unclaim_s, {user, std::to_string(id), o_.node}).get()) == 1;
 }
 
 uint64_t RedisInboxStore::delete_user(const std::string& user) {

@@ -12,6 +12,7 @@
 // Keys, under `key_prefix` (P):
 //   P next_id           INCR counter: ids are monotonic across every node
 //   P n:<id>            hash: user event data created_at read delivered deliver_missed by
+//                       (by: the nodes that delivered it, ",a,b,"; delivered = by not empty)
 //   P u:<user>          sorted set of the user's ids (score = id)
 //   P r:<user>          the unread ones
 //   P m:<user>          the ones to push on connect (unread, undelivered, deliver_missed)
@@ -65,6 +66,7 @@ class RedisInboxStore final : public InboxStore {
                                  const std::vector<uint64_t>& ids) override;
   std::vector<Notification> take_undelivered(const std::string& user, uint32_t limit) override;
   Claim claim(const std::string& user, uint64_t id) override;
+  bool unclaim(const std::string& user, uint64_t id) override;
   uint64_t delete_user(const std::string& user) override;
   uint64_t prune_user(const std::string& user, const Retention& r, int64_t now_ms) override;
   uint64_t prune(const Retention& r, int64_t now_ms) override;

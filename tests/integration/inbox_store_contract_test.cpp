@@ -238,33 +238,44 @@ INSTANTIATE_TEST_SUITE_P(Stores, InboxContract, ::testing::Values("sqlite", "red
 // Only the shared store from here on.
 class RedisInboxShared : public InboxContract {};
 
-TEST_P(RedisInboxShared, TwoNodesClaimEachRowOnce) {
+TEST_P(RedisInboxShared, ClaimsRecordWhichNodesDelivered) {
   auto a = open("node-a");
   auto b = open("node-b");
   auto n = make("u", 1);
   n.deliver_missed = true;
   const auto id = a->insert(n);
-  auto c1 = b->claim("u", id);
-  EXPECT_EQ(c1.state, Claim::State::claimed);
-  auto c2 = a->claim("u", id);
-  EXPECT_EQ(c2.state, Claim::State::delivered);
-  EXPECT_EQ(c2.by, "node-b");
+  EXPECT_EQ(b->claim("u", id).state, Claim::State::claimed);
+  EXPECT_EQ(b->claim("u", id).state, Claim::State::mine);
+  EXPECT_EQ(a->claim("u", id).state, Claim::State::delivered) << "b had it: a is added";
+  EXPECT_EQ(a->claim("u", id).state, Claim::State::mine);
   EXPECT_EQ(a->claim("other-user", id).state, Claim::State::missing);
   EXPECT_EQ(a->claim("u", id + 1000).state, Claim::State::missing);
   EXPECT_TRUE(a->take_undelivered("u", 10).empty()) << "claimed live: not pushed on connect";
 
+  // A push that found no socket gives the row back; pending again only when
+  // no node holds it any more.
+  EXPECT_FALSE(b->unclaim("u", id)) << "a still holds it";
+  EXPECT_FALSE(b->unclaim("u", id)) << "b holds it no more: nothing changes";
+  EXPECT_TRUE(a->unclaim("u", id));
+  auto again = b->take_undelivered("u", 10);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, id);
+  EXPECT_EQ(a->claim("u", id).state, Claim::State::delivered) << "a take is a claim";
+  EXPECT_EQ(b->claim("u", id).state, Claim::State::mine);
+
+  // Read rows given back are not pushed again.
   const auto id2 = a->insert(n);
-  auto taken = b->take_undelivered("u", 10);
-  ASSERT_EQ(taken.size(), 1u);
-  EXPECT_EQ(taken[0].id, id2);
-  EXPECT_EQ(a->claim("u", id2).by, "node-b") << "a take is a claim";
-  EXPECT_TRUE(a->take_undelivered("u", 10).empty());
+  EXPECT_EQ(a->claim("u", id2).state, Claim::State::claimed);
+  a->mark_read("u", {id2});
+  EXPECT_TRUE(a->unclaim("u", id2));
+  EXPECT_TRUE(b->take_undelivered("u", 10).empty());
 
   // Delivered by this node at insert (a socket here): recorded as this node's.
   auto live = make("u", 2);
   live.delivered = true;
   const auto id3 = a->insert(live);
-  EXPECT_EQ(b->claim("u", id3).by, "node-a");
+  EXPECT_EQ(a->claim("u", id3).state, Claim::State::mine);
+  EXPECT_EQ(b->claim("u", id3).state, Claim::State::delivered);
 }
 
 TEST_P(RedisInboxShared, ManyTakersNeverTakeARowTwice) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -148,9 +149,9 @@ void InboxService::on_remote(std::string_view payload) {
     uint64_t unread = 0;
     try {
       c = st.claim(n.user, n.id);
-      if (c.state == store::Claim::State::missing) return {};  // deleted meanwhile
-      // Delivered by this node: its connect-time take pushed it here already.
-      if (c.state == store::Claim::State::delivered && c.by == cluster_->node) return {};
+      // Deleted meanwhile, or this node's connect-time take pushed it here already.
+      if (c.state == store::Claim::State::missing || c.state == store::Claim::State::mine)
+        return {};
       unread = st.unread_count(n.user);
     } catch (const std::exception& e) {
       // Unclaimed: it stays undelivered and goes out on the user's next connect.
@@ -158,8 +159,77 @@ void InboxService::on_remote(std::string_view payload) {
       return {};
     }
     return [this, n, data, unread](bool) {
-      push(n, data, false);
+      push_here(n.user, {Pushed{n, data, false}}, true);
       push_unread(n.user, unread, true);
+    };
+  });
+}
+
+// Each worker emits to its own sockets of the user and counts them; the last
+// one to finish sees the total. None: the sockets went between the online
+// check and now, so the rows are given back (give_back).
+void InboxService::push_here(const std::string& user, std::vector<Pushed> rows, bool retry) {
+  struct Count {
+    std::atomic<size_t> workers;
+    std::atomic<size_t> sockets{0};
+  };
+  auto count = std::make_shared<Count>();
+  count->workers = workers_.size();
+  auto shared = std::make_shared<const std::vector<Pushed>>(std::move(rows));
+  auto self = shared_from_this();
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    sio_.post(w, [self, w, user, shared, count, retry] {
+      size_t here = 0;
+      auto& shard = self->sio_.shard(w, self->nsp_);
+      if (auto it = shard.rooms.find("user:" + user); it != shard.rooms.end()) {
+        for (Socket* s : it->second) {
+          if (!s->connected()) continue;
+          for (auto& r : *shared) {
+            json::object meta{{"id", std::to_string(r.n.id)}, {"created_at", r.n.created_at}};
+            if (r.missed) meta["missed"] = true;
+            s->emit(r.n.event, json::array{r.data, std::move(meta)});
+          }
+          ++here;
+        }
+      }
+      count->sockets += here;
+      if (--count->workers == 0 && count->sockets == 0) self->give_back(user, shared, retry);
+    });
+  }
+}
+
+// Unclaims what a push could not deliver. A row no node holds any more is
+// pending again: published anew (another node may have sockets of the user)
+// and, when a socket of the user came here meanwhile and `retry`, taken and
+// pushed here once more; otherwise it goes out on the user's next connect.
+void InboxService::give_back(const std::string& user,
+                             std::shared_ptr<const std::vector<Pushed>> rows, bool retry) {
+  thread_->post([this, user, rows, retry](InboxStore& st) -> InboxThread::After {
+    std::vector<Pushed> pending;
+    for (auto& r : *rows) {
+      try {
+        if (st.unclaim(user, r.n.id)) pending.push_back(r);
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: cannot give back notification {} of {}: {}", r.n.id, user, e.what());
+      }
+    }
+    if (pending.empty()) return {};
+    std::vector<Pushed> taken;
+    if (retry && online(user)) {
+      try {
+        for (auto& n : st.take_undelivered(user, options_.max_missed_push)) {
+          boost::system::error_code ec;
+          json::value data = json::parse(n.data, ec);
+          taken.push_back(Pushed{std::move(n), ec ? json::value(nullptr) : std::move(data), true});
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: cannot take what {} missed: {}", user, e.what());
+      }
+    }
+    return [this, user, pending = std::move(pending), taken = std::move(taken)](bool) mutable {
+      if (cluster_->publish)
+        for (auto& r : pending) cluster_->publish(remote_payload(cluster_->node, r.n, r.data));
+      if (!taken.empty()) push_here(user, std::move(taken), false);
     };
   });
 }
@@ -186,9 +256,12 @@ void InboxService::notify(const std::string& user, std::string_view event, json:
           return;
         }
         if (done) done(NotifyResult{true, std::to_string(n.id), ""});
-        if (n.delivered) {
+        if (n.delivered && cluster_) {
+          push_here(n.user, {Pushed{n, data, false}}, true);
+          push_unread(n.user, unread, true);
+        } else if (n.delivered) {
           push(n, data, false);
-          push_unread(n.user, unread, cluster_.has_value());
+          push_unread(n.user, unread);
         }
         if (cluster_ && cluster_->publish)
           cluster_->publish(remote_payload(cluster_->node, n, data));
@@ -275,12 +348,18 @@ void InboxService::on_connect(Socket& s) {
       // The taken ones are pushed all the same; only the badge is skipped.
       spdlog::warn("inbox: cannot count {}'s unread: {}", user, e.what());
     }
-    return [this, missed = std::move(missed), unread, weak, w](bool committed) {
+    return [this, user, missed = std::move(missed), unread, weak, w](bool committed) {
       if (!committed) return;
+      std::vector<Pushed> rows;
       for (auto& n : missed) {
         boost::system::error_code ec;
         json::value data = json::parse(n.data, ec);
-        push(n, ec ? json::value(nullptr) : data, true);
+        rows.push_back(Pushed{n, ec ? json::value(nullptr) : std::move(data), true});
+      }
+      if (cluster_) {
+        if (!rows.empty()) push_here(user, std::move(rows), false);
+      } else {
+        for (auto& r : rows) push(r.n, r.data, true);
       }
       // The badge for the new socket only; the others know it already.
       if (!unread) return;

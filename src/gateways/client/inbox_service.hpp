@@ -17,14 +17,18 @@
 //
 // Across nodes sharing one store (set_cluster, RedisInboxStore): a node cannot
 // count the user's sockets elsewhere, so each node pushes to its own sockets
-// only (local broadcasts) and the store's atomic claims decide who pushes what.
+// only and the store's atomic claims decide who pushes what.
 // The storing node stores the row delivered (by itself) when the user has a
 // socket here, else undelivered, pushes it here, then publishes it to the
 // other nodes. A node that gets it and has sockets of the user claims it
-// (mark delivered unless done): it pushes unless the row was already
-// delivered by itself (its own connect-time take got it first). A connect
+// (adds itself to the nodes that delivered it) and pushes, unless it was
+// among them already (its own connect-time take got it first). A connect
 // takes the undelivered rows (a claim too, recording this node). Claims, takes
-// and the online checks of one node run on its one inbox thread, so:
+// and the online checks of one node run on its one inbox thread. A node's
+// push counts the sockets it reached (each worker its own); when it reached
+// none (they went between the check and the push) the node gives the rows
+// back (unclaim): a row no node holds is pending again, published anew for
+// the other nodes' sockets and pushed on the next connect. So:
 //  - every socket connected when the row reaches its node gets the live push
 //    once (sockets of one user on several nodes each get it);
 //  - a user offline everywhere gets it once, on the next connect, on any node
@@ -34,7 +38,9 @@
 // "Exactly once" is per row and user as in the single-node case: a row
 // reaches every socket online at the time once, and reaches the user once
 // if none was. A lost broker message leaves the row undelivered: it is pushed
-// on the user's next connect.
+// on the user's next connect. Left: a push written to a connection that
+// closes before the client read it is lost to pushes (it stays unread in
+// the inbox), as on one node.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
@@ -132,7 +138,16 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   void on_disconnect(Socket& s);
   void get_notifications(Socket& s, Event& e);
   void mark_read(Socket& s, Event& e);
+  struct Pushed {
+    store::Notification n;
+    boost::json::value data;
+    bool missed = false;
+  };
   void push(const store::Notification& n, const boost::json::value& data, bool missed);
+  // Cluster mode: to this node's sockets of `user`, counted; see the .cpp.
+  void push_here(const std::string& user, std::vector<Pushed> rows, bool retry);
+  void give_back(const std::string& user, std::shared_ptr<const std::vector<Pushed>> rows,
+                 bool retry);
   void push_unread(const std::string& user, uint64_t unread, bool local = false);
 
   SioServer& sio_;
