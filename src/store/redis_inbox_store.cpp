@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <iterator>
 #include <stdexcept>
 
 namespace sb::store {
@@ -207,8 +208,9 @@ end
 return #ids
 )lua";
 
-const char* const kScripts[] = {kInsert, kPage,  kMarkRead,   kMarkAll,   kExisting,
-                                kTake,   kClaim, kDeleteUser, kPruneUser, kPruneAge};
+// In the order of RedisInboxStore::Script.
+const char* const kScripts[] = {kInsert, kPage,    kMarkRead,   kMarkAll,   kExisting, kTake,
+                                kClaim,  kUnclaim, kDeleteUser, kPruneUser, kPruneAge};
 
 int64_t steady_ms() {
   using namespace std::chrono;
@@ -286,7 +288,8 @@ enum RedisInboxStore::Script : int {
   unclaim_s,
   delete_user_s,
   prune_user_s,
-  prune_age_s
+  prune_age_s,
+  script_count
 };
 
 struct RedisInboxStore::Reply {
@@ -337,6 +340,7 @@ void RedisInboxStore::connect() {
 }
 
 void RedisInboxStore::load_scripts() {
+  static_assert(std::size(kScripts) == script_count, "one script per Script");
   shas_.clear();
   for (const char* body : kScripts) {
     auto r = command({"SCRIPT", "LOAD", std::string(kCommon) + body});
