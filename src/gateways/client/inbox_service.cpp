@@ -106,13 +106,11 @@ void InboxService::set_cluster(InboxCluster c) {
 }
 
 std::string InboxService::remote_payload(const std::string& node, const store::Notification& n,
-                                         const json::value& data) {
-  return json::serialize(json::object{{"node", node},
-                                      {"user", n.user},
-                                      {"id", std::to_string(n.id)},
-                                      {"event", n.event},
-                                      {"data", data},
-                                      {"created_at", n.created_at}});
+                                         const json::value& data, bool missed) {
+  json::object o{{"node", node},     {"user", n.user}, {"id", std::to_string(n.id)},
+                 {"event", n.event}, {"data", data},   {"created_at", n.created_at}};
+  if (missed) o["missed"] = true;
+  return json::serialize(o);
 }
 
 void InboxService::on_remote(std::string_view payload) {
@@ -142,27 +140,30 @@ void InboxService::on_remote(std::string_view payload) {
   n.user = std::string(*user);
   n.event = std::string(*event);
   n.created_at = at->as_int64();
+  const auto* m = o.if_contains("missed");
+  const bool missed = m && m->is_bool() && m->as_bool();
   if (!online(n.user)) return;  // nobody here; checked again on the inbox thread
-  thread_->post([this, n = std::move(n), data = *data](InboxStore& st) -> InboxThread::After {
-    if (!online(n.user)) return {};
-    store::Claim c;
-    uint64_t unread = 0;
-    try {
-      c = st.claim(n.user, n.id);
-      // Deleted meanwhile, or this node's connect-time take pushed it here already.
-      if (c.state == store::Claim::State::missing || c.state == store::Claim::State::mine)
-        return {};
-      unread = st.unread_count(n.user);
-    } catch (const std::exception& e) {
-      // Unclaimed: it stays undelivered and goes out on the user's next connect.
-      spdlog::error("inbox: cannot claim notification {} for {}: {}", n.id, n.user, e.what());
-      return {};
-    }
-    return [this, n, data, unread](bool) {
-      push_here(n.user, {Pushed{n, data, false}}, true);
-      push_unread(n.user, unread, true);
-    };
-  });
+  thread_->post(
+      [this, n = std::move(n), data = *data, missed](InboxStore& st) -> InboxThread::After {
+        if (!online(n.user)) return {};
+        store::Claim c;
+        uint64_t unread = 0;
+        try {
+          c = st.claim(n.user, n.id);
+          // Deleted meanwhile, or this node's connect-time take pushed it here already.
+          if (c.state == store::Claim::State::missing || c.state == store::Claim::State::mine)
+            return {};
+          unread = st.unread_count(n.user);
+        } catch (const std::exception& e) {
+          // Unclaimed: it stays undelivered and goes out on the user's next connect.
+          spdlog::error("inbox: cannot claim notification {} for {}: {}", n.id, n.user, e.what());
+          return {};
+        }
+        return [this, n, data, unread, missed](bool) {
+          push_here(n.user, {Pushed{n, data, missed}}, true);
+          push_unread(n.user, unread, true);
+        };
+      });
 }
 
 // Each worker emits to its own sockets of the user and counts them; the last
@@ -199,7 +200,8 @@ void InboxService::push_here(const std::string& user, std::vector<Pushed> rows, 
 }
 
 // Unclaims what a push could not deliver. A row no node holds any more is
-// pending again: published anew (another node may have sockets of the user)
+// pending again: published anew, as missed (another node may have sockets of
+// the user; it arrives after newer ones: `missed` tells the client)
 // and, when a socket of the user came here meanwhile and `retry`, taken and
 // pushed here once more; otherwise it goes out on the user's next connect.
 void InboxService::give_back(const std::string& user,
@@ -228,7 +230,8 @@ void InboxService::give_back(const std::string& user,
     }
     return [this, user, pending = std::move(pending), taken = std::move(taken)](bool) mutable {
       if (cluster_->publish)
-        for (auto& r : pending) cluster_->publish(remote_payload(cluster_->node, r.n, r.data));
+        for (auto& r : pending)
+          cluster_->publish(remote_payload(cluster_->node, r.n, r.data, true));
       if (!taken.empty()) push_here(user, std::move(taken), false);
     };
   });

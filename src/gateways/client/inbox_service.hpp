@@ -28,7 +28,8 @@
 // push counts the sockets it reached (each worker its own); when it reached
 // none (they went between the check and the push) the node gives the rows
 // back (unclaim): a row no node holds is pending again, published anew for
-// the other nodes' sockets and pushed on the next connect. So:
+// the other nodes' sockets (pushed as `missed`, after newer ones) and pushed
+// on the next connect. So:
 //  - every socket connected when the row reaches its node gets the live push
 //    once (sockets of one user on several nodes each get it);
 //  - a user offline everywhere gets it once, on the next connect, on any node
@@ -116,11 +117,13 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   // Shares the store with other nodes. Before the server starts.
   void set_cluster(InboxCluster c);
   // A notification another node stored and published (JSON: node, user, id,
-  // event, data, created_at). Thread-safe; bad payloads are logged and dropped.
+  // event, data, created_at, missed?). Thread-safe; bad payloads are logged
+  // and dropped.
   void on_remote(std::string_view payload);
-  // The payload on_remote() reads.
+  // The payload on_remote() reads. `missed`: published again after a push
+  // that reached no socket (pushed with `missed: true`).
   static std::string remote_payload(const std::string& node, const store::Notification& n,
-                                    const boost::json::value& data);
+                                    const boost::json::value& data, bool missed = false);
 
   // Runs what is queued, then stops the inbox thread (no new work after).
   void stop();
