@@ -181,17 +181,21 @@ void InboxService::push_here(const std::string& user, std::vector<Pushed> rows, 
   for (unsigned w = 0; w < workers_.size(); ++w) {
     sio_.post(w, [self, w, user, shared, count, retry] {
       size_t here = 0;
+      // Collected first: an emit may disconnect a socket (a full outbound
+      // queue), changing the room's set.
+      std::vector<std::weak_ptr<Socket>> targets;
       auto& shard = self->sio_.shard(w, self->nsp_);
-      if (auto it = shard.rooms.find("user:" + user); it != shard.rooms.end()) {
-        for (Socket* s : it->second) {
-          if (!s->connected()) continue;
-          for (auto& r : *shared) {
-            json::object meta{{"id", std::to_string(r.n.id)}, {"created_at", r.n.created_at}};
-            if (r.missed) meta["missed"] = true;
-            s->emit(r.n.event, json::array{r.data, std::move(meta)});
-          }
-          ++here;
+      if (auto it = shard.rooms.find("user:" + user); it != shard.rooms.end())
+        for (Socket* s : it->second) targets.push_back(s->weak_from_this());
+      for (auto& t : targets) {
+        auto s = t.lock();
+        if (!s || !s->connected()) continue;
+        for (auto& r : *shared) {
+          json::object meta{{"id", std::to_string(r.n.id)}, {"created_at", r.n.created_at}};
+          if (r.missed) meta["missed"] = true;
+          s->emit(r.n.event, json::array{r.data, std::move(meta)});
         }
+        ++here;
       }
       count->sockets += here;
       if (--count->workers == 0 && count->sockets == 0) self->give_back(user, shared, retry);
