@@ -478,7 +478,9 @@ uint64_t RedisInboxStore::prune(const Retention& r, int64_t now_ms) {
       if (k < kBatch) break;
     }
   }
-  if (r.max_per_user > 0) {
+  // By count: inserts prune their user (prune_user), so the limit holds once
+  // every user was walked with it; walked again only when the limit changes.
+  if (r.max_per_user > 0 && r.max_per_user != walked_max_per_user_) {
     // The users set, walked with SSCAN: no command holds Redis for long.
     std::string cursor = "0";
     do {
@@ -489,6 +491,7 @@ uint64_t RedisInboxStore::prune(const Retention& r, int64_t now_ms) {
       for (size_t i = 0; i < users->elements; ++i)
         n += prune_user(text(users->element[i]), Retention{0, r.max_per_user}, now_ms);
     } while (cursor != "0");
+    walked_max_per_user_ = r.max_per_user;
   }
   return n;
 }

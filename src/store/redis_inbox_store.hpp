@@ -17,7 +17,8 @@
 //   P r:<user>          the unread ones
 //   P m:<user>          the ones to push on connect (unread, undelivered, deliver_missed)
 //   P age               every id by created_at (retention by age)
-//   P users             the users with notifications (retention by count walks it)
+//   P users             the users with notifications (retention by count walks it
+//                       once per limit: inserts keep each user within it after)
 // A single Redis server (or primary): the scripts compute their keys, which
 // Redis Cluster (sharding) does not allow.
 #include <cstdint>
@@ -84,7 +85,8 @@ class RedisInboxStore final : public InboxStore {
 
   RedisInboxOptions o_;
   redisContext* ctx_ = nullptr;
-  int64_t retry_after_ms_ = 0;  // steady ms: no connect before this
+  int64_t retry_after_ms_ = 0;        // steady ms: no connect before this
+  uint32_t walked_max_per_user_ = 0;  // prune() walked every user with this limit
   std::vector<std::string> shas_;
 };
 
