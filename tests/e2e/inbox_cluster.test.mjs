@@ -1,5 +1,5 @@
 // The notification inbox shared by two nodes: [inbox] store = "redis" and
-// [cluster] over one real redis-server. Notifications sent through one
+// [cluster] over that real redis-server (then over a nats-server). Notifications sent through one
 // node's API reach the user's sockets on any node exactly once and in order;
 // a client cut mid-stream that comes back on the other node has every one
 // exactly once (live + missed); under random disconnects and reconnects to
@@ -11,13 +11,14 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { io } from "socket.io-client";
 import { apiEmit, namespace, once, sleep, startServer, waitFor } from "./lib/server.mjs";
-import { startRedis } from "./lib/brokers.mjs";
+import { startNats, startRedis } from "./lib/brokers.mjs";
 
 const SECRET = "inbox-cluster-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { algorithm: "HS256", expiresIn: 600 });
 const SETTLE_MS = 300; // after the expected pushes: time for a duplicate to show up
 
-function config(redisPort, cluster = true) {
+// `cluster`: the cluster broker's [[brokers]] kind and URL, or null (one node).
+function config(redisPort, cluster = { kind: "redis", url: `redis://127.0.0.1:${redisPort}` }) {
   return `[auth]
 jwt_secret = "${SECRET}"
 [api]
@@ -32,8 +33,8 @@ ${
   cluster
     ? `[[brokers]]
 name = "cluster"
-kind = "redis"
-url = "redis://127.0.0.1:${redisPort}"
+kind = "${cluster.kind}"
+url = "${cluster.url}"
 [cluster]
 enabled = true
 broker = "cluster"`
@@ -76,13 +77,22 @@ async function fetchAll(s) {
   }
 }
 
-describe("inbox shared by two nodes (Redis)", () => {
+// The inbox is in Redis either way; the cluster broker is that Redis, then NATS.
+for (const kind of ["redis", "nats"]) describe(`inbox shared by two nodes (Redis), cluster over ${kind}`, () => {
   let redis;
   let nodes;
   before(async () => {
     redis = await startRedis();
     cleanup.push(() => redis.stop());
-    nodes = await Promise.all([0, 1].map(() => startServer(config(redis.port))));
+    let cluster;
+    if (kind === "nats") {
+      const nats = await startNats();
+      cleanup.push(() => nats.stop());
+      cluster = { kind, url: `nats://127.0.0.1:${nats.port}` };
+    } else {
+      cluster = { kind, url: `redis://127.0.0.1:${redis.port}` };
+    }
+    nodes = await Promise.all([0, 1].map(() => startServer(config(redis.port, cluster))));
     cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
     await waitFor(
       async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
@@ -239,7 +249,7 @@ describe("inbox on Redis during a Redis outage", () => {
   it("answers storage_error, keeps serving, and works again when Redis is back", async () => {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
-    const node = await startServer(config(redis.port, false));
+    const node = await startServer(config(redis.port, null));
     cleanup.push(() => node.stop());
     const got = [];
     const s = await open(node.url, "dan", got);
