@@ -112,8 +112,9 @@ static store::RedisInboxOptions redis_inbox_options(const Config::Inbox& in, std
   return o;
 }
 
-// The notification inbox: opens the SQLite file (a ConfigError names it when it
-// cannot) and binds its client events and hooks on "/" before any other binding.
+// The notification inbox: opens its store (the SQLite file, a ConfigError naming
+// it when it cannot; or Redis, connected now if it is up, else on first use)
+// and binds its client events and hooks on "/" before any other binding.
 void GatewayModule::Impl::build_inbox() {
   const auto& in = config.inbox;
   if (!in.enabled) return;
