@@ -83,11 +83,15 @@ constexpr int64_t kMaxMs = 24LL * 3600 * 1000;
 // [inbox]: kept apart from parse_config so the section reads (and merges) on its own.
 void parse_inbox(const toml::table& t, Config::Inbox& in) {
   const std::string w = "inbox";
-  check_keys(t, w,
-             {"enabled", "path", "store_by_default", "deliver_missed", "max_age_s", "max_per_user",
-              "prune_interval_s", "max_missed_push", "max_page"});
+  check_keys(
+      t, w,
+      {"enabled", "store", "path", "redis_url", "key_prefix", "store_by_default", "deliver_missed",
+       "max_age_s", "max_per_user", "prune_interval_s", "max_missed_push", "max_page"});
   in.enabled = get_bool(t, w, "enabled", in.enabled);
+  in.store = get_string(t, w, "store", in.store);
   in.path = get_string(t, w, "path", in.path);
+  in.redis_url = get_string(t, w, "redis_url", in.redis_url);
+  in.key_prefix = get_string(t, w, "key_prefix", in.key_prefix);
   in.store_by_default = get_bool(t, w, "store_by_default", in.store_by_default);
   in.deliver_missed = get_bool(t, w, "deliver_missed", in.deliver_missed);
   constexpr int64_t kYear = 366LL * 24 * 3600;
@@ -445,8 +449,14 @@ bool apply_inbox_env(Config::Inbox& in, const std::string& k, const std::string&
                      const std::string& v) {
   if (k == "INBOX_ENABLED")
     in.enabled = env_bool(var, v);
+  else if (k == "INBOX_STORE")
+    in.store = v;
   else if (k == "INBOX_PATH")
     in.path = v;
+  else if (k == "INBOX_REDIS_URL")
+    in.redis_url = v;
+  else if (k == "INBOX_KEY_PREFIX")
+    in.key_prefix = v;
   else if (k == "INBOX_STORE_BY_DEFAULT")
     in.store_by_default = env_bool(var, v);
   else if (k == "INBOX_DELIVER_MISSED")
@@ -723,7 +733,12 @@ void validate(const Config& c) {
     if (r.store.value_or(false) && r.nsp != "/")
       fail(w + ".store: the inbox serves the \"/\" namespace only");
   }
-  if (c.inbox.enabled && c.inbox.path.empty()) fail("inbox.path: a file name is needed");
+  if (c.inbox.store != "sqlite" && c.inbox.store != "redis")
+    fail("inbox.store: expected \"sqlite\" or \"redis\", got \"" + c.inbox.store + "\"");
+  if (c.inbox.enabled && c.inbox.store == "sqlite" && c.inbox.path.empty())
+    fail("inbox.path: a file name is needed");
+  if (c.inbox.enabled && c.inbox.store == "redis" && c.inbox.key_prefix.empty())
+    fail("inbox.key_prefix: a prefix is needed (other data may share the database)");
   if (c.cluster.enabled) {
     if (c.cluster.broker.empty())
       fail("cluster.broker: name the [[brokers]] entry (redis or nats) the nodes share");
@@ -900,7 +915,9 @@ std::string to_toml(const Config& c) {
     << "\nrequest_timeout_ms = " << c.cluster.request_timeout_ms
     << "\npresence_events = " << (c.cluster.presence_events ? "true" : "false") << "\n";
   const auto& in = c.inbox;
-  o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\npath = " << q(in.path)
+  o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\nstore = " << q(in.store)
+    << "\npath = " << q(in.path) << "\nredis_url = " << q(mask_url(in.redis_url))
+    << "\nkey_prefix = " << q(in.key_prefix)
     << "\nstore_by_default = " << (in.store_by_default ? "true" : "false")
     << "\ndeliver_missed = " << (in.deliver_missed ? "true" : "false")
     << "\nmax_age_s = " << in.max_age_s << "\nmax_per_user = " << in.max_per_user

@@ -176,7 +176,10 @@ struct Config {
   // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).
   struct Inbox {
     bool enabled = false;
+    std::string store = "sqlite";             // sqlite (one node) | redis (shared by a cluster)
     std::string path = "data/inbox.sqlite3";  // SQLite file, relative to the working directory
+    std::string redis_url = "redis://127.0.0.1:6379/0";  // store = "redis": the server, /db
+    std::string key_prefix = "switchboard:inbox:";       // store = "redis": every key under it
     bool store_by_default = false;  // notifications to users are stored unless the call says no
     bool deliver_missed = true;     // stored ones reach an offline user on the next connect
     uint32_t max_age_s = 30 * 24 * 3600;  // retention by age; 0 = none

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <fstream>
 #include <future>
@@ -22,6 +23,8 @@
 #include "gateways/client/eio_server.hpp"
 #include "gateways/client/inbox_service.hpp"
 #include "gateways/client/sio_server.hpp"
+#include "gateways/inter_service/broker_factory.hpp"
+#include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/cluster_requests.hpp"
 #include "gateways/inter_service/inter_service_gateway.hpp"
 #include "gateways/intra_service/dashboard_handler.hpp"
@@ -29,12 +32,14 @@
 #include "gateways/intra_service/log_stream.hpp"
 #include "gateways/intra_service/metrics_collector.hpp"
 #include "gateways/intra_service/sse_server.hpp"
+#include "hub/log_limiter.hpp"
 #include "hub/route_table.hpp"
 #include "net/http_connection.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_terminator.hpp"
 #include "net/worker.hpp"
+#include "store/redis_inbox_store.hpp"
 #include "store/sqlite_inbox_store.hpp"
 
 namespace sb {
@@ -62,6 +67,7 @@ struct GatewayModule::Impl {
   std::unique_ptr<api::ApiRouter> api;
   std::shared_ptr<api::Presence> local_presence;  // this node's sockets (also for the cluster)
   net::HttpLimits http_limits;
+  std::string node_uid;  // the cluster's id of this node (also the inbox's claims); "" = no cluster
   uint16_t bound_port = 0;
   std::mutex mu;
   std::condition_variable cv;
@@ -73,18 +79,66 @@ struct GatewayModule::Impl {
   void build_intra_service();
   void build_inter_service();
   void build_inbox();
+  void join_inbox_cluster();
 };
 
-// The notification inbox: opens the SQLite file (a ConfigError names it when it
-// cannot) and binds its client events and hooks on "/" before any other binding.
+// [inbox] store = "redis": the server and database of `redis_url`
+// (redis://[[user]:password@]host[:port][/db]). Throws ConfigError.
+static store::RedisInboxOptions redis_inbox_options(const Config::Inbox& in, std::string node) {
+  store::RedisInboxOptions o;
+  try {
+    auto u = inter_service::parse_redis_url(in.redis_url);
+    o.host = u.host;
+    o.port = u.port;
+    o.user = u.user;
+    o.password = u.password;
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("inbox.redis_") + e.what());
+  }
+  const size_t at = in.redis_url.rfind('@');
+  const size_t host = at == std::string::npos ? in.redis_url.find("://") + 3 : at + 1;
+  if (const size_t slash = in.redis_url.find('/', host); slash != std::string::npos) {
+    const std::string db = in.redis_url.substr(slash + 1);
+    if (!db.empty()) {
+      int n = -1;
+      auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), n);
+      if (ec != std::errc() || end != db.data() + db.size() || n < 0 || n > 65535)
+        throw ConfigError("inbox.redis_url: bad database number \"" + db + "\"");
+      o.db = n;
+    }
+  }
+  o.key_prefix = in.key_prefix;
+  o.node = std::move(node);
+  return o;
+}
+
+// The notification inbox: opens its store (the SQLite file, a ConfigError naming
+// it when it cannot; or Redis, connected now if it is up, else on first use)
+// and binds its client events and hooks on "/" before any other binding.
 void GatewayModule::Impl::build_inbox() {
   const auto& in = config.inbox;
   if (!in.enabled) return;
   std::unique_ptr<store::InboxStore> st;
-  try {
-    st = std::make_unique<store::SqliteInboxStore>(in.path);
-  } catch (const std::exception& e) {
-    throw ConfigError(std::string("inbox.path: ") + e.what());
+  std::string where = in.path;
+  if (in.store == "redis") {
+    // Claims record a node id even without a cluster (one node: never compared).
+    auto o = redis_inbox_options(in, node_uid.empty() ? std::string("single") : node_uid);
+    where = "redis " + o.host + ":" + std::to_string(o.port) + "/" + std::to_string(o.db) + " " +
+            o.key_prefix;
+    auto redis = std::make_unique<store::RedisInboxStore>(std::move(o));
+    try {
+      redis->connect();
+    } catch (const std::exception& e) {
+      // Not fatal: calls answer storage_error until Redis is up.
+      spdlog::warn("inbox: {} (retried on use)", e.what());
+    }
+    st = std::move(redis);
+  } else {
+    try {
+      st = std::make_unique<store::SqliteInboxStore>(in.path);
+    } catch (const std::exception& e) {
+      throw ConfigError(std::string("inbox.path: ") + e.what());
+    }
   }
   sio::InboxOptions io;
   io.store_by_default = in.store_by_default;
@@ -97,7 +151,37 @@ void GatewayModule::Impl::build_inbox() {
   inbox = std::make_shared<sio::InboxService>(*sio, worker_ptrs, std::move(st), io);
   inbox->attach(sio->of("/"));
   sio->set_inbox(inbox.get());
-  spdlog::info("inbox: {}", in.path);
+  spdlog::info("inbox: {}", where);
+}
+
+// store = "redis" with [cluster]: the nodes share the inbox; each publishes
+// what it stored on the cluster broker (`<cluster.prefix>.inbox`) and the
+// others claim and push it to their own sockets (see inbox_service.hpp).
+void GatewayModule::Impl::join_inbox_cluster() {
+  if (!inbox || config.inbox.store != "redis" || !config.cluster.enabled) return;
+  inter_service::Broker* b = inter->find(config.cluster.broker);
+  if (!b) return;  // set_cluster refused it already
+  const std::string topic = config.cluster.prefix + ".inbox";
+  std::weak_ptr<sio::InboxService> weak = inbox;
+  try {
+    b->subscribe(topic,
+                 [weak](const inter_service::Message& m, inter_service::Ack) {
+                   if (auto in = weak.lock()) in->on_remote(m.payload);
+                 },
+                 {});
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("cluster.prefix: ") + e.what());
+  }
+  auto limiter = std::make_shared<hub::LogLimiter>();
+  inbox->set_cluster(sio::InboxCluster{
+      node_uid, [b, topic, limiter](std::string payload) {
+        b->publish(inter_service::Message{.topic = topic, .payload = std::move(payload)},
+                   [limiter](const inter_service::Error& e) {
+                     // Unpublished: the other nodes' users get it on their next connect.
+                     if (e && limiter->allow())
+                       spdlog::warn("inbox: cluster publish refused: {}", e.to_string());
+                   });
+      }});
 }
 
 bool GatewayModule::Impl::dashboard_authorized(const net::HttpRequest& req) const {
@@ -211,6 +295,7 @@ void GatewayModule::Impl::build_inter_service() {
                                                                  *sio, *bus, *routes);
     inter_service::ClusterSpec cluster;
     cluster.enabled = config.cluster.enabled;
+    cluster.uid = node_uid;
     cluster.broker = config.cluster.broker;
     cluster.prefix = config.cluster.prefix;
     cluster.heartbeat.heartbeat_ms = config.cluster.heartbeat_ms;
@@ -230,6 +315,7 @@ void GatewayModule::Impl::build_inter_service() {
     };
     inter->set_cluster(std::move(cluster));
     inter->wire();
+    join_inbox_cluster();
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
@@ -343,6 +429,7 @@ GatewayModule::GatewayModule(Config config) : impl_(std::make_unique<Impl>()) {
   so.max_pending_acks = c.limits.max_pending_acks;
   im.sio = std::make_unique<sio::SioServer>(im.worker_ptrs, so, im.verifier);
   im.sio->set_key_ring(im.keys);
+  if (c.cluster.enabled) im.node_uid = inter_service::ClusterPublisher::random_uid();
   im.build_inbox();
 
   for (size_t i = 0; i < c.socketio.namespaces.size(); ++i) {

@@ -33,6 +33,16 @@ struct Page {
   bool more = false;                // older items match past the last one
 };
 
+// What claim() did (stores shared by several nodes).
+struct Claim {
+  enum class State {
+    missing,    // no such notification of the user: push nothing
+    claimed,    // no node had delivered it: now this one has
+    delivered,  // other nodes had: this one is added to them
+    mine,       // this node had already (its connect-time take): push nothing
+  } state = State::missing;
+};
+
 struct Retention {
   int64_t max_age_ms = 0;     // 0 = no age limit
   uint32_t max_per_user = 0;  // 0 = no count limit
@@ -61,6 +71,14 @@ class InboxStore {
   // The oldest (up to `limit`) unread, undelivered notifications that asked to be
   // pushed on connect, marked delivered in the same call.
   virtual std::vector<Notification> take_undelivered(const std::string& user, uint32_t limit) = 0;
+  // Shared stores only (several nodes). A row is delivered while some node
+  // holds it: insert (delivered), take_undelivered and claim record this
+  // node; unclaim removes it again (its push found no socket), and when no
+  // node is left the row is pending again (pushed on the next connect).
+  // unclaim returns whether it is pending again. The defaults (single-node
+  // stores) throw std::logic_error.
+  virtual Claim claim(const std::string& user, uint64_t id);
+  virtual bool unclaim(const std::string& user, uint64_t id);
   // Deletes every notification of `user`; returns how many.
   virtual uint64_t delete_user(const std::string& user) = 0;
   // Applies the retention to one user (after an insert) or to all.

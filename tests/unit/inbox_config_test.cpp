@@ -86,6 +86,43 @@ TEST(InboxConfig, ErrorsNameTheKey) {
             std::string::npos);
 }
 
+TEST(InboxConfig, TheRedisStore) {
+  auto c = sb::parse_config(std::string(kBase) + R"(
+[inbox]
+enabled = true
+store = "redis"
+redis_url = "redis://:pw@10.0.0.5:6380/2"
+key_prefix = "app:inbox:"
+)",
+                            "t");
+  sb::validate(c);
+  EXPECT_EQ(c.inbox.store, "redis");
+  EXPECT_EQ(c.inbox.redis_url, "redis://:pw@10.0.0.5:6380/2");
+  EXPECT_EQ(c.inbox.key_prefix, "app:inbox:");
+  const auto printed = sb::to_toml(c);
+  EXPECT_EQ(printed.find("pw@"), std::string::npos) << "the password is masked";
+  auto back = sb::parse_config(printed, "printed");
+  EXPECT_EQ(back.inbox.store, "redis");
+  EXPECT_EQ(back.inbox.key_prefix, "app:inbox:");
+  EXPECT_EQ(sb::parse_config(kBase, "t").inbox.store, "sqlite") << "the default";
+
+  auto err = [](const std::string& text) {
+    return error_of([&] { sb::validate(sb::parse_config(std::string(kBase) + text, "t")); });
+  };
+  EXPECT_NE(err("[inbox]\nstore = \"mongo\"\n").find("inbox.store"), std::string::npos);
+  EXPECT_NE(err("[inbox]\nenabled = true\nstore = \"redis\"\nkey_prefix = \"\"\n")
+                .find("inbox.key_prefix"),
+            std::string::npos);
+
+  sb::Config e;
+  sb::apply_env_overrides(e, {{"SWITCHBOARD_INBOX_STORE", "redis"},
+                              {"SWITCHBOARD_INBOX_REDIS_URL", "redis://r:6379/1"},
+                              {"SWITCHBOARD_INBOX_KEY_PREFIX", "x:"}});
+  EXPECT_EQ(e.inbox.store, "redis");
+  EXPECT_EQ(e.inbox.redis_url, "redis://r:6379/1");
+  EXPECT_EQ(e.inbox.key_prefix, "x:");
+}
+
 TEST(InboxConfig, EnvironmentOverrides) {
   sb::Config c;
   sb::apply_env_overrides(c, {{"SWITCHBOARD_INBOX_ENABLED", "true"},

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -11,6 +12,7 @@
 #include "gateways/client/namespace.hpp"
 #include "gateways/client/sio_server.hpp"
 #include "gateways/client/sio_socket.hpp"
+#include "hub/log_limiter.hpp"
 #include "net/worker.hpp"
 #include "store/inbox_thread.hpp"
 
@@ -83,17 +85,160 @@ void InboxService::attach(Namespace& nsp) {
   nsp.on("mark_read", [self](Socket& s, Event& e) { self->mark_read(s, e); });
 }
 
+// In a cluster every node pushes to its own sockets only (see the header).
 void InboxService::push(const store::Notification& n, const json::value& data, bool missed) {
   json::object meta{{"id", std::to_string(n.id)}, {"created_at", n.created_at}};
   if (missed) meta["missed"] = true;
   json::array args{data, std::move(meta)};
-  sio_.in(nsp_).to("user:" + n.user).emit(n.event, std::move(args));
+  auto op = sio_.in(nsp_).to("user:" + n.user);
+  if (cluster_) op.local();
+  op.emit(n.event, std::move(args));
 }
 
-void InboxService::push_unread(const std::string& user, uint64_t unread) {
-  sio_.in(nsp_)
-      .to("user:" + user)
-      .emit("unread_count", json::array{json::object{{"unread", unread}}});
+void InboxService::push_unread(const std::string& user, uint64_t unread, bool local) {
+  auto op = sio_.in(nsp_).to("user:" + user);
+  if (local) op.local();
+  op.emit("unread_count", json::array{json::object{{"unread", unread}}});
+}
+
+void InboxService::set_cluster(InboxCluster c) {
+  cluster_ = std::move(c);
+}
+
+std::string InboxService::remote_payload(const std::string& node, const store::Notification& n,
+                                         const json::value& data, bool missed) {
+  json::object o{{"node", node},     {"user", n.user}, {"id", std::to_string(n.id)},
+                 {"event", n.event}, {"data", data},   {"created_at", n.created_at}};
+  if (missed) o["missed"] = true;
+  return json::serialize(o);
+}
+
+void InboxService::on_remote(std::string_view payload) {
+  static hub::LogLimiter bad_log;
+  auto bad = [&](const char* why) {
+    if (bad_log.allow()) spdlog::warn("inbox: dropped a cluster message: {}", why);
+  };
+  if (!cluster_) return;
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return bad("not a JSON object");
+  const auto& o = v.as_object();
+  auto str = [&](const char* k) -> const json::string* {
+    auto* f = o.if_contains(k);
+    return f && f->is_string() ? &f->as_string() : nullptr;
+  };
+  const auto *node = str("node"), *user = str("user"), *id = str("id"), *event = str("event");
+  const auto* at = o.if_contains("created_at");
+  const auto* data = o.if_contains("data");
+  if (!node || !user || !id || !event || !data || !at || !at->is_int64())
+    return bad("missing or mistyped fields");
+  if (*node == cluster_->node) return;  // ours: pushed here already
+  store::Notification n;
+  auto parsed = parse_id(*id);
+  if (!parsed) return bad("bad id");
+  n.id = *parsed;
+  n.user = std::string(*user);
+  n.event = std::string(*event);
+  n.created_at = at->as_int64();
+  const auto* m = o.if_contains("missed");
+  const bool missed = m && m->is_bool() && m->as_bool();
+  if (!online(n.user)) return;  // nobody here; checked again on the inbox thread
+  thread_->post(
+      [this, n = std::move(n), data = *data, missed](InboxStore& st) -> InboxThread::After {
+        if (!online(n.user)) return {};
+        store::Claim c;
+        uint64_t unread = 0;
+        try {
+          c = st.claim(n.user, n.id);
+          // Deleted meanwhile, or this node's connect-time take pushed it here already.
+          if (c.state == store::Claim::State::missing || c.state == store::Claim::State::mine)
+            return {};
+          unread = st.unread_count(n.user);
+        } catch (const std::exception& e) {
+          // Unclaimed: it stays undelivered and goes out on the user's next connect.
+          spdlog::error("inbox: cannot claim notification {} for {}: {}", n.id, n.user, e.what());
+          return {};
+        }
+        return [this, n, data, unread, missed](bool) {
+          push_here(n.user, {Pushed{n, data, missed}}, true);
+          push_unread(n.user, unread, true);
+        };
+      });
+}
+
+// Each worker emits to its own sockets of the user and counts them; the last
+// one to finish sees the total. None: the sockets went between the online
+// check and now, so the rows are given back (give_back).
+void InboxService::push_here(const std::string& user, std::vector<Pushed> rows, bool retry) {
+  struct Count {
+    std::atomic<size_t> workers;
+    std::atomic<size_t> sockets{0};
+  };
+  auto count = std::make_shared<Count>();
+  count->workers = workers_.size();
+  auto shared = std::make_shared<const std::vector<Pushed>>(std::move(rows));
+  auto self = shared_from_this();
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    sio_.post(w, [self, w, user, shared, count, retry] {
+      size_t here = 0;
+      // Collected first: an emit may disconnect a socket (a full outbound
+      // queue), changing the room's set.
+      std::vector<std::weak_ptr<Socket>> targets;
+      auto& shard = self->sio_.shard(w, self->nsp_);
+      if (auto it = shard.rooms.find("user:" + user); it != shard.rooms.end())
+        for (Socket* s : it->second) targets.push_back(s->weak_from_this());
+      for (auto& t : targets) {
+        auto s = t.lock();
+        if (!s || !s->connected()) continue;
+        for (auto& r : *shared) {
+          json::object meta{{"id", std::to_string(r.n.id)}, {"created_at", r.n.created_at}};
+          if (r.missed) meta["missed"] = true;
+          s->emit(r.n.event, json::array{r.data, std::move(meta)});
+        }
+        ++here;
+      }
+      count->sockets += here;
+      if (--count->workers == 0 && count->sockets == 0) self->give_back(user, shared, retry);
+    });
+  }
+}
+
+// Unclaims what a push could not deliver. A row no node holds any more is
+// pending again: published anew, as missed (another node may have sockets of
+// the user; it arrives after newer ones: `missed` tells the client)
+// and, when a socket of the user came here meanwhile and `retry`, taken and
+// pushed here once more; otherwise it goes out on the user's next connect.
+void InboxService::give_back(const std::string& user,
+                             std::shared_ptr<const std::vector<Pushed>> rows, bool retry) {
+  thread_->post([this, user, rows, retry](InboxStore& st) -> InboxThread::After {
+    std::vector<Pushed> pending;
+    for (auto& r : *rows) {
+      try {
+        if (st.unclaim(user, r.n.id)) pending.push_back(r);
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: cannot give back notification {} of {}: {}", r.n.id, user, e.what());
+      }
+    }
+    if (pending.empty()) return {};
+    std::vector<Pushed> taken;
+    if (retry && online(user)) {
+      try {
+        for (auto& n : st.take_undelivered(user, options_.max_missed_push)) {
+          boost::system::error_code ec;
+          json::value data = json::parse(n.data, ec);
+          taken.push_back(Pushed{std::move(n), ec ? json::value(nullptr) : std::move(data), true});
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: cannot take what {} missed: {}", user, e.what());
+      }
+    }
+    return [this, user, pending = std::move(pending), taken = std::move(taken)](bool) mutable {
+      if (cluster_->publish)
+        for (auto& r : pending)
+          cluster_->publish(remote_payload(cluster_->node, r.n, r.data, true));
+      if (!taken.empty()) push_here(user, std::move(taken), false);
+    };
+  });
 }
 
 void InboxService::notify(const std::string& user, std::string_view event, json::value data,
@@ -118,10 +263,15 @@ void InboxService::notify(const std::string& user, std::string_view event, json:
           return;
         }
         if (done) done(NotifyResult{true, std::to_string(n.id), ""});
-        if (n.delivered) {
+        if (n.delivered && cluster_) {
+          push_here(n.user, {Pushed{n, data, false}}, true);
+          push_unread(n.user, unread, true);
+        } else if (n.delivered) {
           push(n, data, false);
           push_unread(n.user, unread);
         }
+        if (cluster_ && cluster_->publish)
+          cluster_->publish(remote_payload(cluster_->node, n, data));
       };
     } catch (const std::exception& e) {
       spdlog::error("inbox: cannot store a notification for {}: {}", n.user, e.what());
@@ -191,17 +341,36 @@ void InboxService::on_connect(Socket& s) {
   net::Worker* w = workers_[s.worker_index()];
   thread_->post([this, user, weak, w](InboxStore& st) -> InboxThread::After {
     if (!online(user)) return {};  // gone again: keep them for the next connect
-    auto missed = st.take_undelivered(user, options_.max_missed_push);
-    const uint64_t unread = st.unread_count(user);
-    return [this, missed = std::move(missed), unread, weak, w](bool committed) {
+    std::vector<store::Notification> missed;
+    try {
+      missed = st.take_undelivered(user, options_.max_missed_push);
+    } catch (const std::exception& e) {
+      spdlog::warn("inbox: cannot take what {} missed: {}", user, e.what());
+      return {};
+    }
+    std::optional<uint64_t> unread;
+    try {
+      unread = st.unread_count(user);
+    } catch (const std::exception& e) {
+      // The taken ones are pushed all the same; only the badge is skipped.
+      spdlog::warn("inbox: cannot count {}'s unread: {}", user, e.what());
+    }
+    return [this, user, missed = std::move(missed), unread, weak, w](bool committed) {
       if (!committed) return;
+      std::vector<Pushed> rows;
       for (auto& n : missed) {
         boost::system::error_code ec;
         json::value data = json::parse(n.data, ec);
-        push(n, ec ? json::value(nullptr) : data, true);
+        rows.push_back(Pushed{n, ec ? json::value(nullptr) : std::move(data), true});
+      }
+      if (cluster_) {
+        if (!rows.empty()) push_here(user, std::move(rows), false);
+      } else {
+        for (auto& r : rows) push(r.n, r.data, true);
       }
       // The badge for the new socket only; the others know it already.
-      w->post([weak, unread] {
+      if (!unread) return;
+      w->post([weak, unread = *unread] {
         if (auto sock = weak.lock(); sock && sock->connected())
           sock->emit("unread_count", json::array{json::object{{"unread", unread}}});
       });

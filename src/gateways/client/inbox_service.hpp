@@ -14,6 +14,34 @@
 // the one inbox thread, so a row is pushed by one path or the other, never
 // both. A socket that vanishes in the instant between the count and the push
 // misses the push; the row stays unread in the inbox (get_notifications).
+//
+// Across nodes sharing one store (set_cluster, RedisInboxStore): a node cannot
+// count the user's sockets elsewhere, so each node pushes to its own sockets
+// only and the store's atomic claims decide who pushes what.
+// The storing node stores the row delivered (by itself) when the user has a
+// socket here, else undelivered, pushes it here, then publishes it to the
+// other nodes. A node that gets it and has sockets of the user claims it
+// (adds itself to the nodes that delivered it) and pushes, unless it was
+// among them already (its own connect-time take got it first). A connect
+// takes the undelivered rows (a claim too, recording this node). Claims, takes
+// and the online checks of one node run on its one inbox thread. A node's
+// push counts the sockets it reached (each worker its own); when it reached
+// none (they went between the check and the push) the node gives the rows
+// back (unclaim): a row no node holds is pending again, published anew for
+// the other nodes' sockets (pushed as `missed`, after newer ones) and pushed
+// on the next connect. So:
+//  - every socket connected when the row reaches its node gets the live push
+//    once (sockets of one user on several nodes each get it);
+//  - a user offline everywhere gets it once, on the next connect, on any node
+//    (unless a node claimed it live meanwhile: then it went to a socket);
+//  - a socket that connects while the row is in flight gets it either live or
+//    as missed, never both.
+// "Exactly once" is per row and user as in the single-node case: a row
+// reaches every socket online at the time once, and reaches the user once
+// if none was. A lost broker message leaves the row undelivered: it is pushed
+// on the user's next connect. Left: a push written to a connection that
+// closes before the client read it is lost to pushes (it stays unread in
+// the inbox), as on one node.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
@@ -50,6 +78,12 @@ struct InboxOptions {
   uint32_t prune_interval_ms = 60000;
 };
 
+// Delivery across the nodes that share one store (see the comment above).
+struct InboxCluster {
+  std::string node;                                  // this node's id, as the store records it
+  std::function<void(std::string payload)> publish;  // to every node (this one skips its own)
+};
+
 class InboxService : public std::enable_shared_from_this<InboxService> {
  public:
   InboxService(SioServer& sio, std::vector<net::Worker*> workers,
@@ -80,6 +114,17 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   // Deletes every notification of `user`: {deleted}; pushes unread_count 0.
   void delete_user(const std::string& user, AnswerFn done = {});
 
+  // Shares the store with other nodes. Before the server starts.
+  void set_cluster(InboxCluster c);
+  // A notification another node stored and published (JSON: node, user, id,
+  // event, data, created_at, missed?). Thread-safe; bad payloads are logged
+  // and dropped.
+  void on_remote(std::string_view payload);
+  // The payload on_remote() reads. `missed`: published again after a push
+  // that reached no socket (pushed with `missed: true`).
+  static std::string remote_payload(const std::string& node, const store::Notification& n,
+                                    const boost::json::value& data, bool missed = false);
+
   // Runs what is queued, then stops the inbox thread (no new work after).
   void stop();
 
@@ -96,8 +141,17 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   void on_disconnect(Socket& s);
   void get_notifications(Socket& s, Event& e);
   void mark_read(Socket& s, Event& e);
+  struct Pushed {
+    store::Notification n;
+    boost::json::value data;
+    bool missed = false;
+  };
   void push(const store::Notification& n, const boost::json::value& data, bool missed);
-  void push_unread(const std::string& user, uint64_t unread);
+  // Cluster mode: to this node's sockets of `user`, counted; see the .cpp.
+  void push_here(const std::string& user, std::vector<Pushed> rows, bool retry);
+  void give_back(const std::string& user, std::shared_ptr<const std::vector<Pushed>> rows,
+                 bool retry);
+  void push_unread(const std::string& user, uint64_t unread, bool local = false);
 
   SioServer& sio_;
   std::vector<net::Worker*> workers_;
@@ -106,6 +160,7 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   std::unique_ptr<store::InboxThread> thread_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, uint32_t> online_;  // user -> sockets
+  std::optional<InboxCluster> cluster_;               // set: pushes are local, claims decide
 };
 
 // The JSON a client sees for one stored notification:
