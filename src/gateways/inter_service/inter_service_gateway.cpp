@@ -289,8 +289,8 @@ void InterServiceGateway::wire() {
       im.cluster_heartbeat = std::make_unique<ClusterHeartbeat>(
           b, channels, im.cluster.uid, im.cluster.heartbeat, im.cluster.local);
       im.cluster_requests = std::make_unique<ClusterRequests>(
-          b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster_heartbeat->nodes(),
-          im.cluster.local, im.bus);
+          b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster.max_answer_bytes,
+          im.cluster_heartbeat->nodes(), im.cluster.local, im.bus);
     }
     spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),
                  b.kind(), im.cluster.prefix);
