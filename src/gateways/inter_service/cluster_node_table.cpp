@@ -59,6 +59,11 @@ bool ClusterNodeTable::assemble(Entry& e, cluster::Heartbeat h) {
     into->sockets += n.sockets;
     into->anonymous += n.anonymous;
     for (auto& [u, c] : n.users) into->users[u] += c;
+    a.users += n.users.size();
+  }
+  if (a.users > kMaxSnapshotUsers) {
+    e.next.reset();
+    return false;
   }
   if (a.count < a.chunks) return false;
   e.last = std::move(a.parts);

@@ -42,6 +42,7 @@ class ClusterNodeTable {
     uint32_t chunks = 0;
     std::vector<bool> got;
     size_t count = 0;
+    size_t users = 0;
     cluster::Heartbeat parts;
   };
   struct Entry {
@@ -49,6 +50,8 @@ class ClusterNodeTable {
     Clock::time_point seen;
     std::optional<Assembly> next;  // chunks of a newer one, arriving
   };
+  // Users one snapshot may hold (an assembly past it is dropped: bad input).
+  static constexpr size_t kMaxSnapshotUsers = 10'000'000;
   // Adds chunk `h` to `e`; true when it completed a snapshot.
   static bool assemble(Entry& e, cluster::Heartbeat h);
   bool live(const Entry& e, Clock::time_point now) const { return now - e.seen <= timeout_; }
