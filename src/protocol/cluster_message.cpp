@@ -195,6 +195,7 @@ std::string encode_request(const Request& r) {
     o["type"] = kRoomCountsType;
   else
     o["type"] = static_cast<int>(r.kind);
+  if (r.kind == RequestKind::all_sockets) o["rooms"] = string_array(r.rooms);
   if (r.kind == RequestKind::fetch_sockets)
     o["opts"] = json::object{{"rooms", string_array(r.rooms)}, {"except", string_array(r.except)}};
   if (r.kind == RequestKind::server_side_emit) o["data"] = r.data;
@@ -227,6 +228,9 @@ bool decode_request(std::string_view bytes, Request& out, const Limits& limits) 
           !strings(opts->as_object().if_contains("except"), r.except, limits.max_items))
         return false;
     }
+  } else if (t == 0) {
+    r.kind = RequestKind::all_sockets;
+    if (!strings(o->if_contains("rooms"), r.rooms, limits.max_items)) return false;
   } else if (t == 1) {
     r.kind = RequestKind::all_rooms;
   } else if (t == 6) {
@@ -303,6 +307,12 @@ std::string encode_room_counts_response(std::string_view request_id, std::string
                                       {"truncated", truncated}});
 }
 
+std::string encode_socket_ids_response(std::string_view request_id, std::string_view node,
+                                       const std::vector<std::string>& ids) {
+  return json::serialize(
+      json::object{{"requestId", request_id}, {"node", node}, {"sockets", string_array(ids)}});
+}
+
 std::string encode_rooms_response(std::string_view request_id, std::string_view node,
                                   const std::vector<std::string>& rooms) {
   return json::serialize(
@@ -328,6 +338,12 @@ bool decode_response(std::string_view bytes, Response& out, const Limits& limits
     if (!s->is_array() || s->as_array().size() > limits.max_items) return false;
     std::vector<SocketInfo> list;
     for (auto& sv : s->as_array()) {
+      if (sv.is_string()) {  // an allSockets answer: ids only
+        SocketInfo rs;
+        rs.id = std::string(sv.as_string());
+        list.push_back(std::move(rs));
+        continue;
+      }
       if (!sv.is_object()) return false;
       auto& so = sv.as_object();
       SocketInfo rs;

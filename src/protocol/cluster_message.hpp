@@ -13,6 +13,7 @@
 //   `chunk`/`chunks` a heartbeat is the whole snapshot (chunk 0 of 1).
 // Requests (the adapter's JSON, on the request channel):
 //   {"uid","requestId","type":5,"opts":{"rooms":[..],"except":[..]}}   fetchSockets
+//   {"uid","requestId","type":0,"rooms":[..]}                          allSockets (Node.js peers)
 //   {"uid","requestId","type":1}                                       allRooms
 //   {"uid","requestId","type":6,"data":[event,...args]}                serverSideEmit + ack
 //   {"uid","requestId","type":"sb:room_counts"}                        room counts (ours)
@@ -21,6 +22,7 @@
 //      plus ours when not every socket fit: "truncated":true,"total":<matching sockets>
 //   {"requestId","node","roomCounts":{"<room>":n,..},"truncated":bool}   (ours)
 //   {"requestId","rooms":[..]}
+//   {"requestId","sockets":["<id>",..]}                                allSockets
 //   {"type":6,"requestId","data":<answer>}
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -69,6 +71,7 @@ std::vector<Heartbeat> split_heartbeat(const Heartbeat& h, size_t max_users, siz
 // The adapter's numbers; room_counts is ours (a string type, which Node.js
 // peers ignore).
 enum class RequestKind {
+  all_sockets = 0,  // a Node.js peer's allSockets(): {"rooms":[..]} at the top level
   fetch_sockets = 5,
   all_rooms = 1,
   server_side_emit = 6,
@@ -85,7 +88,7 @@ struct Request {
 };
 
 std::string encode_request(const Request& r);
-// Only requests with a requestId of the four kinds above; false otherwise
+// Only requests with a requestId of the kinds above; false otherwise
 // (join/leave/disconnect and plain serverSideEmit are emitter_message's).
 bool decode_request(std::string_view bytes, Request& out, const Limits& limits = {});
 
@@ -117,6 +120,9 @@ std::string encode_sockets_response(std::string_view request_id, std::string_vie
 std::string encode_room_counts_response(std::string_view request_id, std::string_view node,
                                         const std::map<std::string, uint64_t>& counts,
                                         size_t max_bytes = 0);
+// allSockets: the ids only, as the adapter answers.
+std::string encode_socket_ids_response(std::string_view request_id, std::string_view node,
+                                       const std::vector<std::string>& ids);
 std::string encode_rooms_response(std::string_view request_id, std::string_view node,
                                   const std::vector<std::string>& rooms);
 std::string encode_emit_response(std::string_view request_id, std::string_view node,

@@ -230,3 +230,23 @@ TEST(ClusterFetch, AnOversizedSocketsAnswerSaysItIsTruncated) {
   EXPECT_FALSE(resp.truncated);
   EXPECT_EQ(resp.sockets->size(), 500u);
 }
+
+TEST(ClusterNodePeers, AllSocketsRequestAndIdsAnswer) {
+  cluster::Request r;
+  ASSERT_TRUE(
+      cluster::decode_request(R"({"uid":"AbC123","requestId":"q1","type":0,"rooms":["team"]})", r));
+  EXPECT_EQ(r.kind, cluster::RequestKind::all_sockets);
+  EXPECT_EQ(r.uid, "AbC123");
+  EXPECT_EQ(r.rooms, std::vector<std::string>{"team"});
+  ASSERT_TRUE(cluster::decode_request(R"({"uid":"x","requestId":"q2","type":0,"rooms":[]})", r));
+  EXPECT_TRUE(r.rooms.empty());
+  EXPECT_FALSE(cluster::decode_request(R"({"uid":"x","requestId":"q3","type":0,"rooms":{}})", r));
+  auto bytes = cluster::encode_socket_ids_response("q1", "n", {"s1", "s2"});
+  EXPECT_EQ(json::parse(bytes),
+            json::parse(R"({"requestId":"q1","node":"n","sockets":["s1","s2"]})"));
+  cluster::Response resp;
+  ASSERT_TRUE(cluster::decode_response(bytes, resp));
+  ASSERT_TRUE(resp.sockets);
+  ASSERT_EQ(resp.sockets->size(), 2u);
+  EXPECT_EQ((*resp.sockets)[1].id, "s2");
+}

@@ -83,6 +83,7 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   LocalSockets local;
   intra::EventBus& bus;
   SubscriptionId requests_sub = 0, responses_sub = 0;
+  std::vector<SubscriptionId> counted_subs;  // count_in(): plain SUBSCRIBEs, no-op handlers
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> next_id{0};
   std::unordered_map<std::string, std::shared_ptr<Pending>> pending;  // broker's worker only
@@ -200,13 +201,20 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     // Join/leave/disconnect and plain serverSideEmit are the EmitterBridge's.
     if (!cluster::decode_request(m.payload, r)) return;
     if (r.uid == uid) return;  // ours, back from the broker
-    // Only Switchboard nodes (they heartbeat) are answered: a Node.js peer
-    // counts answers without knowing we are there, and ours would stand in
-    // for those of its real peers.
-    if (!nodes.is_alive(r.uid, ClusterNodeTable::Clock::now())) return;
+    // Every asker is answered, Node.js peers too: on Redis this node is
+    // subscribed to the request channels (count_in()), so a Node.js peer
+    // counts it (`PUBSUB NUMSUB`) and waits for its answer.
     (void)ack;
     auto self = shared_from_this();
     switch (r.kind) {
+      case cluster::RequestKind::all_sockets:
+        local([self, r = std::move(r), nsp = *nsp](std::vector<cluster::SocketInfo> all) {
+          std::vector<std::string> ids;
+          for (auto& s : select_sockets(all, nsp, r.rooms, {})) ids.push_back(std::move(s.id));
+          self->send(self->channels.response(nsp),
+                     cluster::encode_socket_ids_response(r.request_id, self->uid, ids));
+        });
+        return;
       case cluster::RequestKind::fetch_sockets:
         local([self, r = std::move(r), nsp = *nsp](std::vector<cluster::SocketInfo> all) {
           self->send(self->channels.response(nsp),
@@ -268,6 +276,18 @@ ClusterRequests::ClusterRequests(Broker& broker, ClusterChannels channels, std::
 ClusterRequests::~ClusterRequests() {
   st_->broker.unsubscribe(st_->requests_sub);
   st_->broker.unsubscribe(st_->responses_sub);
+  for (auto id : st_->counted_subs) st_->broker.unsubscribe(id);
+}
+
+void ClusterRequests::count_in(const std::vector<std::string>& nsps) {
+  if (st_->channels.scheme() != ClusterScheme::redis) return;
+  auto* redis = dynamic_cast<RedisBroker*>(&st_->broker);
+  if (!redis) return;
+  // The PSUBSCRIBE takes the messages; these only make the node counted
+  // (their deliveries go to no-op handlers: each request is handled once).
+  for (auto& nsp : nsps)
+    st_->counted_subs.push_back(
+        redis->subscribe_channel(st_->channels.request(nsp), [](const Message&, Ack) {}));
 }
 
 uint32_t ClusterRequests::timeout_ms() const {

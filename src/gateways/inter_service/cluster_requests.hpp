@@ -15,8 +15,8 @@
 // (ClusterNodeTable: the nodes whose heartbeats it sees) has answered or the
 // timeout passes, then reports what arrived and how many nodes answered.
 //
-// This node answers the requests of the live nodes of its ClusterNodeTable
-// (not those of Node.js peers, which do not count it): its sockets from `local`; a
+// This node answers every node's requests, Node.js peers' too (allSockets,
+// type 0, included; count_in() makes them count it): its sockets from `local`; a
 // serverSideEmit becomes the bus event `event` (payload: the one argument, or
 // the array of them) and the answer is {"node", "delivered": handlers run,
 // "routed": config-route deliveries}.
@@ -96,6 +96,11 @@ class ClusterRequests {
   // `data` = [event, ...args]; this node emits it on its bus too.
   void server_side_emit(std::string nsp, boost::json::array data, uint32_t timeout_ms,
                         std::function<void(EmitResult)> done);
+  // Redis: also SUBSCRIBEs each namespace's request channel, as adapter peers
+  // do, so Node.js servers with @socket.io/redis-adapter count this node in
+  // `PUBSUB NUMSUB` and wait for its answers (allSockets, allRooms,
+  // fetchSockets, serverSideEmit with acks). NATS: nothing.
+  void count_in(const std::vector<std::string>& nsps);
   uint32_t timeout_ms() const;
   // No more answers are waited for: pending requests finish with what arrived.
   void stop();

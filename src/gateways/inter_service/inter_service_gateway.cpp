@@ -291,6 +291,7 @@ void InterServiceGateway::wire() {
       im.cluster_requests = std::make_unique<ClusterRequests>(
           b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster.max_answer_bytes,
           im.cluster_heartbeat->nodes(), im.cluster.local, im.bus);
+      im.cluster_requests->count_in(im.sio.namespace_names());
     }
     spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"", im.cluster.uid, b.name(),
                  b.kind(), im.cluster.prefix);
