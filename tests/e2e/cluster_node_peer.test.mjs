@@ -3,8 +3,9 @@
 // a socket.io-client in room "team". The Node server counts the switchboard
 // nodes (`PUBSUB NUMSUB` of the request channel: serverCount() is 3) and gets
 // their answers: fetchSockets() (request type 5) and serverSideEmitWithAck()
-// (6) list or answer for every node. allSockets requests (type 0, which
-// adapter versions before 8 send) are answered with socket ids.
+// (6) list or answer for every node, and a broadcast with acks (7) reaches
+// the switchboard nodes' clients and collects their acks. allSockets requests
+// (type 0, which adapter versions before 8 send) are answered with socket ids.
 //
 // socket.io, @socket.io/redis-adapter and redis are the benchmark reference
 // server's (bench/reference: `npm ci` there, or SB_REFERENCE_MODULES).
@@ -93,6 +94,9 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
     clients.a = await connect(nodes[0].url, { auth: { token: token("alice") } });
     clients.b = await connect(nodes[1].url, { auth: { token: token("bob") } });
     clients.n = await connect(`http://127.0.0.1:${http.address().port}`);
+    clients.a.on("ask", (n, cb) => cb(`alice-${n}`));
+    clients.b.on("ask", (n, cb) => cb(`bob-${n}`));
+    clients.n.on("ask", (n, cb) => cb(`node-${n}`));
     await clients.a.timeout(3000).emitWithAck("join", "team");
     await clients.b.timeout(3000).emitWithAck("join", "team");
     cleanup.push(() => Object.values(clients).forEach((s) => s.disconnect()));
@@ -145,5 +149,14 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
   it("serverSideEmitWithAck() gets every switchboard node's answer", async () => {
     const answers = await io.serverSideEmitWithAck("cluster.ping", 1);
     assert.deepEqual(answers.map((a) => a.node).sort(), [...nodeIds].sort());
+  });
+
+  it("a broadcast with acks (type 7) reaches the switchboard nodes' clients and gets their acks", async () => {
+    const all = await io.timeout(5000).emitWithAck("ask", 1);
+    assert.deepEqual([...all].sort(), ["alice-1", "bob-1", "node-1"]);
+    const team = await io.to("team").except("user:bob").timeout(5000).emitWithAck("ask", 2);
+    assert.deepEqual([...team].sort(), ["alice-2", "node-2"]);
+    const bob = await io.to("user:bob").timeout(5000).emitWithAck("ask", 3);
+    assert.deepEqual(bob, ["bob-3"]);
   });
 });

@@ -8,6 +8,7 @@
 #include "gateways/inter_service/cluster_node_table.hpp"
 #include "gateways/inter_service/cluster_requests.hpp"
 #include "protocol/cluster_message.hpp"
+#include "protocol/emitter_message.hpp"
 
 namespace json = boost::json;
 using namespace sb;
@@ -249,4 +250,50 @@ TEST(ClusterNodePeers, AllSocketsRequestAndIdsAnswer) {
   ASSERT_TRUE(resp.sockets);
   ASSERT_EQ(resp.sockets->size(), 2u);
   EXPECT_EQ((*resp.sockets)[1].id, "s2");
+}
+
+static std::string unhex(std::string_view h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+// Bytes from notepack.io 3.0.1 (what @socket.io/redis-adapter 8 publishes).
+TEST(ClusterNodePeers, BroadcastWithAcksFromANodePeer) {
+  emitter::AckBroadcast a;
+  ASSERT_EQ(emitter::decode_ack_broadcast(
+                unhex("85a3756964a6416243313233a9726571756573744964a27231a47479706507a67061636b"
+                      "657483a47479706502a46461746192a361736b01a36e7370a12fa46f70747383a5726f6f"
+                      "6d7391a47465616da665786365707491a178a5666c61677381a774696d656f7574cd0bb8"),
+                a),
+            emitter::DecodeError::None);
+  EXPECT_EQ(a.request_id, "r1");
+  EXPECT_EQ(a.broadcast.uid, "AbC123");
+  EXPECT_EQ(a.broadcast.nsp, "/");
+  EXPECT_EQ(json::value(a.broadcast.data), json::parse(R"(["ask",1])"));
+  EXPECT_EQ(a.broadcast.rooms, std::vector<std::string>{"team"});
+  EXPECT_EQ(a.broadcast.except, std::vector<std::string>{"x"});
+  EXPECT_EQ(a.timeout_ms, 3000u);
+  // A binary argument becomes a placeholder and an attachment.
+  ASSERT_EQ(emitter::decode_ack_broadcast(
+                unhex("85a3756964a6416243313233a9726571756573744964a27232a47479706507a67061636b"
+                      "657483a47479706502a46461746192a361736bc4020102a36e7370a12fa46f70747383a5"
+                      "726f6f6d7390a665786365707490a5666c61677380"),
+                a),
+            emitter::DecodeError::None);
+  ASSERT_EQ(a.broadcast.attachments.size(), 1u);
+  EXPECT_EQ(a.broadcast.attachments[0], std::string("\x01\x02", 2));
+  EXPECT_EQ(a.timeout_ms, 0u);
+  // Answers: the count in JSON, each ack in msgpack as notepack writes it.
+  EXPECT_EQ(json::parse(emitter::encode_client_count("r1", 2)),
+            json::parse(R"({"type":8,"requestId":"r1","clientCount":2})"));
+  EXPECT_EQ(emitter::encode_broadcast_ack("r1", json::value("ok")),
+            unhex("83a47479706509a9726571756573744964a27231a67061636b6574a26f6b"));
+  // Not a broadcast request, or broken.
+  EXPECT_EQ(emitter::decode_ack_broadcast(unhex("81a47479706505"), a),
+            emitter::DecodeError::UnknownRequest);  // {type: 5}
+  EXPECT_EQ(emitter::decode_ack_broadcast(unhex("82a47479706507a9726571756573744964a27231"), a),
+            emitter::DecodeError::BadShape);  // no packet
+  EXPECT_EQ(emitter::decode_ack_broadcast(unhex("85a375"), a), emitter::DecodeError::NotMsgpack);
 }

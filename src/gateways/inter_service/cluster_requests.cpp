@@ -83,7 +83,8 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   LocalSockets local;
   intra::EventBus& bus;
   SubscriptionId requests_sub = 0, responses_sub = 0;
-  std::vector<SubscriptionId> counted_subs;  // count_in(): plain SUBSCRIBEs, no-op handlers
+  std::vector<SubscriptionId> counted_subs;
+  AckBroadcaster ack_broadcaster;  // count_in(): plain SUBSCRIBEs, no-op handlers
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> next_id{0};
   std::unordered_map<std::string, std::shared_ptr<Pending>> pending;  // broker's worker only
@@ -194,9 +195,32 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     maybe_finish(r.request_id, *p);
   }
 
+  // msgpack on the request channel: a Node.js peer's broadcast with acks.
+  void on_ack_broadcast(const std::string& nsp, const Message& m, Ack& ack) {
+    if (!ack_broadcaster) return;
+    emitter::AckBroadcast a;
+    const auto err = emitter::decode_ack_broadcast(m.payload, a);
+    if (err == emitter::DecodeError::UnknownRequest) return;  // another msgpack request
+    if (err != emitter::DecodeError::None) return ack.bad("bad broadcast with acks");
+    if (a.broadcast.uid == uid || a.broadcast.local || a.broadcast.nsp != nsp) return;
+    std::weak_ptr<State> weak = weak_from_this();
+    const std::string id = a.request_id;
+    ack_broadcaster(
+        std::move(a),
+        [weak, id, nsp](size_t n) {
+          if (auto s = weak.lock())
+            s->send(s->channels.response(nsp), emitter::encode_client_count(id, n));
+        },
+        [weak, id, nsp](json::value arg) {
+          if (auto s = weak.lock())
+            s->send(s->channels.response(nsp), emitter::encode_broadcast_ack(id, arg));
+        });
+  }
+
   void on_request(const Message& m, Ack& ack) {
     auto nsp = channels.nsp_of_request(m.topic);
     if (!nsp) return;
+    if (!m.payload.empty() && m.payload[0] != '{') return on_ack_broadcast(*nsp, m, ack);
     cluster::Request r;
     // Join/leave/disconnect and plain serverSideEmit are the EmitterBridge's.
     if (!cluster::decode_request(m.payload, r)) return;
@@ -277,6 +301,10 @@ ClusterRequests::~ClusterRequests() {
   st_->broker.unsubscribe(st_->requests_sub);
   st_->broker.unsubscribe(st_->responses_sub);
   for (auto id : st_->counted_subs) st_->broker.unsubscribe(id);
+}
+
+void ClusterRequests::set_ack_broadcaster(AckBroadcaster b) {
+  if (st_->channels.scheme() == ClusterScheme::redis) st_->ack_broadcaster = std::move(b);
 }
 
 void ClusterRequests::count_in(const std::vector<std::string>& nsps) {

@@ -33,6 +33,7 @@
 #include "gateways/inter_service/cluster_channels.hpp"
 #include "gateways/inter_service/cluster_heartbeat.hpp"
 #include "gateways/inter_service/cluster_node_table.hpp"
+#include "protocol/emitter_message.hpp"
 
 namespace sb::intra {
 class EventBus;
@@ -78,6 +79,12 @@ std::vector<cluster::SocketInfo> select_sockets(const std::vector<cluster::Socke
                                                 const std::vector<std::string>& rooms,
                                                 const std::vector<std::string>& except);
 
+// Delivers a Node.js peer's broadcast with acks to this node's matching
+// sockets: `count` once with how many got it, `ack` per client answer (its
+// first argument). Any thread.
+using AckBroadcaster = std::function<void(emitter::AckBroadcast, std::function<void(size_t)> count,
+                                          std::function<void(boost::json::value)> ack)>;
+
 class ClusterRequests {
  public:
   // A Redis scheme needs a RedisBroker (throws std::invalid_argument otherwise).
@@ -101,6 +108,9 @@ class ClusterRequests {
   // `PUBSUB NUMSUB` and wait for its answers (allSockets, allRooms,
   // fetchSockets, serverSideEmit with acks). NATS: nothing.
   void count_in(const std::vector<std::string>& nsps);
+  // Redis: answers Node.js peers' broadcasts with acks (type 7) through `b`.
+  // Before the broker starts.
+  void set_ack_broadcaster(AckBroadcaster b);
   uint32_t timeout_ms() const;
   // No more answers are waited for: pending requests finish with what arrived.
   void stop();
