@@ -16,7 +16,8 @@
 // timeout passes, then reports what arrived and how many nodes answered.
 //
 // This node answers every node's requests, Node.js peers' too (allSockets,
-// type 0, included; count_in() makes them count it): its sockets from `local`; a
+// type 0, and broadcasts with acks, type 7, through set_ack_broadcaster();
+// count_in() makes them count it): its sockets from `local`; a
 // serverSideEmit becomes the bus event `event` (payload: the one argument, or
 // the array of them) and the answer is {"node", "delivered": handlers run,
 // "routed": config-route deliveries}.
