@@ -35,7 +35,7 @@ bool ClusterNodeTable::assemble(Entry& e, cluster::Heartbeat h) {
   }
   if (h.seq <= e.last.seq && e.last.seq != 0) return false;  // that one is complete already
   if (!e.next || e.next->seq != h.seq || e.next->chunks != h.chunks) {
-    e.next.emplace();
+    e.next = Assembly();
     e.next->seq = h.seq;
     e.next->chunks = h.chunks;
     e.next->got.assign(h.chunks, false);
