@@ -303,7 +303,7 @@ void InterServiceGateway::wire() {
             auto shared = std::make_shared<emitter::AckBroadcast>(std::move(a));
             local([sio, shared, count, ack](std::vector<cluster::SocketInfo> all) {
               auto& b = shared->broadcast;
-              auto ids = std::make_shared<std::set<std::string>>();
+              auto ids = std::make_shared<std::set<std::string, std::less<>>>();
               for (auto& s : select_sockets(all, b.nsp, b.rooms, b.except)) ids->insert(s.id);
               count(ids->size());
               if (ids->empty() || !sio->find_namespace(b.nsp)) return;
