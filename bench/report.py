@@ -370,8 +370,9 @@ def describe(r):
     if s == "sse":
         return (f"{r.get('clients')} `GET /sse/<stream>` streams; a publisher POSTs events at "
                 f"{r.get('target_rate')}/s. The Node column is the reference's minimal SSE "
-                "endpoint (plain `http`, not a socket.io feature), there to check the client "
-                "until Switchboard serves `/sse`.")
+                "endpoint (plain `http`: socket.io has no SSE); Switchboard serves the stream "
+                "from its SSE gateway (`[[sse.streams]]`, `POST /api/sse/<stream>`). At most "
+                "clients × rate deliveries/s can be made: a server that keeps up shows that.")
     if s == "idle":
         return (f"{r.get('requested')} Socket.IO clients over WebSocket connect "
                 f"({r.get('sources')} loopback source addresses) and stay idle for "
