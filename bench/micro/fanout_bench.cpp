@@ -100,10 +100,9 @@ class Fixture {
     poll_get_ = std::make_shared<net::HttpConnection>(
         worker_, boost::asio::ip::tcp::socket(worker_.io()), net::HttpLimits{},
         [](std::shared_ptr<net::HttpConnection>, net::HttpRequest&&) {});
-    auto handshake = std::make_shared<const eio::Handshake>();
     for (size_t i = 0; i <= members; ++i) {
-      auto session =
-          std::make_shared<eio::EioSession>(eio_, worker_, "sid" + std::to_string(i), handshake);
+      auto session = std::make_shared<eio::EioSession>(eio_, worker_, "sid" + std::to_string(i),
+                                                       eio::Handshake("/socket.io/", "127.0.0.1"));
       auto client = std::make_unique<sio::SioClient>(sio_, *session);
       auto& c = *client;
       session->set_app(std::move(client));
@@ -120,7 +119,7 @@ class Fixture {
     // Warm-up: the queues reach their steady-state capacity before timing.
     auto b = std::make_shared<sio::Broadcast>();
     b->nsp = "/";
-    b->except = {sender().id()};
+    b->except = {std::string(sender().id())};
     b->wires = sio::encode_event("/", "chat", json::array{1}, {});
     for (size_t i = 0; i < kDrainEvery; ++i) sio_.broadcast(b);
     drain();
@@ -178,7 +177,7 @@ void BM_FanoutDeliver_Room(benchmark::State& state) {
   auto b = std::make_shared<sio::Broadcast>();
   b->nsp = "/";
   b->rooms = {"r1"};
-  b->except = {f.sender().id()};
+  b->except = {std::string(f.sender().id())};
   b->wires = sio::encode_event("/", "chat", chat_args(), {});
   std::shared_ptr<const sio::Broadcast> cb = b;
   size_t n = 0;
@@ -202,7 +201,7 @@ void BM_FanoutDeliver_Namespace(benchmark::State& state) {
   Fixture& f = fixture(members);
   auto b = std::make_shared<sio::Broadcast>();
   b->nsp = "/";
-  b->except = {f.sender().id()};
+  b->except = {std::string(f.sender().id())};
   b->wires = sio::encode_event("/", "chat", chat_args(), {});
   std::shared_ptr<const sio::Broadcast> cb = b;
   size_t n = 0;
