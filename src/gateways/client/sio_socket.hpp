@@ -14,7 +14,7 @@
 
 namespace sb::eio {
 class EioSession;
-struct Handshake;
+class Handshake;
 }  // namespace sb::eio
 
 namespace sb::sio {
