@@ -259,3 +259,40 @@ for (const kind of ["redis", "nats"]) {
     });
   });
 }
+
+describe("a NATS server without JetStream", () => {
+  let nats;
+  let node;
+  before(async () => {
+    nats = await startNats();
+    node = await startServer(config("nats", nats.port));
+    await waitFor(async () => (await fetch(`${node.url}/readyz`)).status === 200, "broker up");
+  });
+  after(async () => {
+    await node?.stop();
+    await nats?.stop();
+  });
+
+  it("says so at start and keeps recovery per node", async () => {
+    await waitFor(() => /has no JetStream.*recovery stays per node/.test(node.logs()), "the warning");
+    const s = io(node.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+    await once(s, "connect", 15000);
+    s.got = [];
+    s.on("news", (n, offset) => s.got.push([n, offset]));
+    assert.equal(await s.emitWithAck("join", "r1"), true);
+    await apiEmit(node.url, { room: "r1", event: "news", data: 1 });
+    await waitFor(() => s.got.length === 1, "a broadcast");
+    assert.equal(typeof s.got[0][1], "string", "recorded by this node (an offset)");
+    const id = s.id;
+    const gone = once(s, "disconnect", 15000);
+    s.emit("drop");
+    await gone;
+    await apiEmit(node.url, { room: "r1", event: "news", data: 2 });
+    s.connect();
+    await once(s, "connect", 15000);
+    assert.equal(s.recovered, true);
+    assert.equal(s.id, id);
+    await waitFor(() => s.got.some(([n]) => n === 2), "the missed broadcast");
+    s.disconnect();
+  });
+});
