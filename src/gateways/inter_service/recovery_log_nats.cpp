@@ -3,6 +3,7 @@
 #include <nats/nats.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "gateways/client/sio_server.hpp"
@@ -136,8 +137,25 @@ void NatsRecoveryLog::start() {
     nc_ = nullptr;
     return;
   }
+  // Decided before the node serves when NATS is there at start: no broadcast
+  // goes out without an offset on a server that simply has no JetStream.
+  if (s == NATS_OK) {
+    const Streams r = ensure_streams();
+    if (r == Streams::no_jetstream) return step_aside();
+    std::lock_guard lock(mu_);
+    streams_ok_ = r == Streams::ok;
+  }
   writer_ = std::thread([this] { writer_loop(); });
   reader_ = std::thread([this] { reader_loop(); });
+}
+
+void NatsRecoveryLog::step_aside() {
+  unavailable_ = true;
+  cv_.notify_all();
+  spdlog::warn(
+      "cluster recovery log: the NATS server has no JetStream (start it with -js): "
+      "connection state recovery stays per node");
+  if (o_.on_unavailable) o_.on_unavailable();
 }
 
 void NatsRecoveryLog::stop() {
@@ -253,14 +271,8 @@ void NatsRecoveryLog::writer_loop() {
       break;
     }
     if (r == Streams::no_jetstream) {
-      unavailable_ = true;
-      cv_.notify_all();
       lock.unlock();
-      spdlog::warn(
-          "cluster recovery log: the NATS server has no JetStream (start it with -js): "
-          "connection state recovery stays per node");
-      if (o_.on_unavailable) o_.on_unavailable();
-      return;
+      return step_aside();
     }
     cv_.wait_for(lock, std::chrono::milliseconds(backoff.next()), [&] { return stopping_; });
   }

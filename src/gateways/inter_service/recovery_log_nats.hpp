@@ -103,6 +103,7 @@ class NatsRecoveryLog final : public sio::SharedRecovery {
   void reader_loop();
   bool connected() const;
   Streams ensure_streams();
+  void step_aside();  // no JetStream: say so, let the gateway recover per node
   void fallback(const emitter::Broadcast& b);
   void take_session(__jsCtx* js, const std::string& pid, const std::string& offset,
                     const std::string& nsp, const RestoreDone& done);
