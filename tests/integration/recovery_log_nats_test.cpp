@@ -280,6 +280,10 @@ TEST_F(RecoveryLogNatsTest, NatsDownRefusesAtOnceAndFallsBackThenRecovers) {
   ASSERT_TRUE(wait_until([&] { return !a->last().empty(); }));
   const StreamId before = a->last();
   a->log->save(sio::SavedSession{"pid4", "sid4", "/", "", {"r1"}, 0});
+  // Saved before the outage: the writer published it before this entry.
+  a->emit({"r1"}, 2);
+  ASSERT_TRUE(wait_until([&] { return a->last() > before; }));
+  const StreamId before_outage = a->last();
   server.reset();  // NATS goes away
   EXPECT_TRUE(wait_until([&] { return !a->log->ready(); }));
   EXPECT_FALSE(a->restore("pid4", before.to_string()));
@@ -291,7 +295,7 @@ TEST_F(RecoveryLogNatsTest, NatsDownRefusesAtOnceAndFallsBackThenRecovers) {
   ASSERT_TRUE(wait_until(
       [&] {
         a->emit({"r1"}, 8);
-        return a->last() > before;
+        return a->last() > before_outage;
       },
       std::chrono::seconds(20)));
   // The session saved before the outage is still there.
@@ -309,4 +313,24 @@ TEST_F(RecoveryLogNatsTest, WithoutJetStreamItSaysSoAndStepsAside) {
   EXPECT_FALSE(a.log->ready());
   // Refused at once, never hung.
   EXPECT_FALSE(a.restore("pid5", "0-1"));
+}
+
+TEST_F(RecoveryLogNatsTest, NatsStartedAfterTheNodeWithJetStreamIsUsedWithoutItIsLeft) {
+  server.reset();
+  {
+    Node a(port, "nodeA");  // NATS not there yet: not ready, refuses at once
+    EXPECT_FALSE(a.log->ready());
+    EXPECT_FALSE(a.restore("pid6", "0-1"));
+    start_server(/*jetstream=*/true);
+    ASSERT_TRUE(wait_until([&] { return a.log->ready(); }, std::chrono::seconds(20)));
+    a.emit({}, 1);
+    EXPECT_TRUE(wait_until([&] { return !a.last().empty(); }));
+    EXPECT_EQ(a.unavailable.load(), 0);
+  }
+  server.reset();
+  Node b(port, "nodeB");
+  start_server(/*jetstream=*/false);
+  ASSERT_TRUE(wait_until([&] { return b.log->unavailable(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(b.unavailable.load(), 1);
+  EXPECT_FALSE(b.log->ready());
 }
