@@ -4,6 +4,7 @@
 #include "gateways/inter_service/recovery_log_nats.hpp"
 
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
 #include <atomic>
 #include <cstdint>
@@ -90,6 +91,23 @@ std::string text(const sio::Broadcast& b) {
 }
 
 constexpr StreamId kAll{UINT64_MAX, UINT64_MAX};
+
+// The consumers of stream `name` (asked with a connection of the test's own).
+int64_t consumers_of(int port, const std::string& name) {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  jsStreamInfo* si = nullptr;
+  int64_t n = -1;
+  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+  if (natsConnection_ConnectTo(&nc, url.c_str()) == NATS_OK &&
+      natsConnection_JetStream(&js, nc, nullptr) == NATS_OK &&
+      js_GetStreamInfo(&si, js, name.c_str(), nullptr, nullptr) == NATS_OK)
+    n = static_cast<int64_t>(si->State.Consumers);
+  if (si) jsStreamInfo_Destroy(si);
+  if (js) jsCtx_Destroy(js);
+  if (nc) natsConnection_Destroy(nc);
+  return n;
+}
 
 class RecoveryLogNatsTest : public ::testing::Test {
  protected:
@@ -194,6 +212,8 @@ TEST_F(RecoveryLogNatsTest, ASessionSavedOnOneNodeIsRestoredOnceOnAnother) {
   std::vector<std::string> got;
   for (auto& m : r->missed) got.push_back(text(*m));
   EXPECT_EQ(got, expected);
+  // The replay's consumer is gone; the two readers' stay.
+  EXPECT_EQ(consumers_of(port, b->log->stream_name()), 2);
   EXPECT_FALSE(b->restore("pid1", seen.to_string()));  // once
   EXPECT_FALSE(a->restore("pid1", seen.to_string()));  // once, on any node
 

@@ -27,6 +27,13 @@ struct SubDeleter {
   void operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
 };
 using Sub = std::unique_ptr<natsSubscription, SubDeleter>;
+// Since cnats 3.4 only an unsubscribe deletes the consumer at once (a destroyed
+// subscription's ephemeral consumer lingers until the server's inactivity
+// threshold): done while connected, where the request gets an answer.
+void unsubscribe(Sub& sub) {
+  if (sub) natsSubscription_Unsubscribe(sub.get());
+  sub.reset();
+}
 struct InfoDeleter {
   void operator()(jsStreamInfo* i) const { jsStreamInfo_Destroy(i); }
 };
@@ -373,6 +380,10 @@ void NatsRecoveryLog::take_session(jsCtx* js, const std::string& pid, const std:
     Sub sub;
     if (subscribe_from(sub, js, log, log_subject(), from->seq, &code) != NATS_OK)
       return done(std::nullopt);
+    struct Unsubscribe {
+      Sub& sub;
+      ~Unsubscribe() { unsubscribe(sub); }
+    } unsubscribe_on_return{sub};
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(o_.restore_timeout_ms);
     bool first_seen = false;
@@ -429,7 +440,7 @@ void NatsRecoveryLog::reader_loop() {
   for (;;) {
     {
       std::lock_guard lock(mu_);
-      if (stopping_) return;
+      if (stopping_) break;
     }
     if (!sub) {
       if (!connected()) {
@@ -475,7 +486,7 @@ void NatsRecoveryLog::reader_loop() {
     if (s == NATS_TIMEOUT) {
       // After a reconnect the server may be a new one without our consumer:
       // read again from the last sequence delivered.
-      if (connected() && reconnects_of(nc_) != reconnects) sub.reset();
+      if (connected() && reconnects_of(nc_) != reconnects) unsubscribe(sub);
       continue;
     }
     if (s != NATS_OK) {
@@ -505,6 +516,7 @@ void NatsRecoveryLog::reader_loop() {
     recent_.remember(b);
     sio_.broadcast(std::move(b));
   }
+  if (connected()) unsubscribe(sub);
 }
 
 }  // namespace sb::inter_service
