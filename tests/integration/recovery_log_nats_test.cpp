@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -353,4 +355,30 @@ TEST_F(RecoveryLogNatsTest, NatsStartedAfterTheNodeWithJetStreamIsUsedWithoutItI
   ASSERT_TRUE(wait_until([&] { return b.log->unavailable(); }, std::chrono::seconds(20)));
   EXPECT_EQ(b.unavailable.load(), 1);
   EXPECT_FALSE(b.log->ready());
+}
+
+TEST_F(RecoveryLogNatsTest, AServerThatStopsAnsweringCostsNoHangThenItIsUsedAgain) {
+  auto a = node("nodeA");
+  sb::test::Collector<std::string> pubsub;
+  a->broker->subscribe("socket.io./.broadcast",
+                       [&](const Message& m, Ack ack) {
+                         pubsub.add(m.payload);
+                         ack.ok();
+                       },
+                       {});
+  a->emit({}, 1);
+  ASSERT_TRUE(wait_until([&] { return !a->last().empty(); }));
+  const StreamId before = a->last();
+  ::kill(server->pid(), SIGSTOP);  // connected, but silent
+  for (int i = 0; i < 50; ++i) a->emit({}, 100 + i);
+  // Every one is still delivered (without an offset, and over pub/sub).
+  EXPECT_TRUE(pubsub.wait_for_size(50, std::chrono::seconds(60)));
+  EXPECT_FALSE(a->restore("nobody", before.to_string()));  // answered, not hung
+  ::kill(server->pid(), SIGCONT);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        a->emit({}, 2);
+        return a->last() > before;
+      },
+      std::chrono::seconds(30)));
 }

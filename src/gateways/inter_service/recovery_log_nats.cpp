@@ -128,6 +128,8 @@ void NatsRecoveryLog::start() {
   natsOptions_SetMaxReconnect(opts, -1);
   natsOptions_SetReconnectWait(opts, 250);
   natsOptions_SetRetryOnFailedConnect(opts, true, &on_async_connected, nullptr);
+  natsOptions_SetPingInterval(opts, 5000);  // a server gone silent is left after ~10 s
+  natsOptions_SetMaxPingsOut(opts, 2);
   const natsStatus s = natsConnection_Connect(&nc_, opts);
   natsOptions_Destroy(opts);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
@@ -289,7 +291,17 @@ void NatsRecoveryLog::writer_loop() {
     std::deque<Job> batch;
     batch.swap(jobs_);
     lock.unlock();
-    for (auto& j : batch) j(connected() ? js_ : nullptr);
+    for (auto& j : batch) {
+      // A server that stops answering (no disconnect seen yet) would cost a
+      // full timeout per job: after one, the next jobs fail at once for a while.
+      const auto now = std::chrono::steady_clock::now();
+      j(connected() && now >= stalled_until_ ? js_ : nullptr);
+      if (timed_out_) {
+        timed_out_ = false;
+        stalled_until_ =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(o_.command_timeout_ms);
+      }
+    }
     lock.lock();
   }
 }
@@ -306,6 +318,7 @@ void NatsRecoveryLog::append(const sio::ClusterEmit& e) {
     if (ack) jsPubAck_Destroy(ack);
     if (s != NATS_OK) {
       // Refused, or no ack in time (then it may be in the log too: outcome unknown).
+      timed_out_ = s == NATS_TIMEOUT;
       fallback(*b);
       if (log_limiter_.allow())
         spdlog::warn("cluster recovery log: publish refused: {}", why(s, code));
@@ -332,6 +345,7 @@ void NatsRecoveryLog::save(const sio::SavedSession& s) {
     const natsStatus st = js_Publish(&ack, js, subject.c_str(), value.data(),
                                      static_cast<int>(value.size()), nullptr, &code);
     if (ack) jsPubAck_Destroy(ack);
+    timed_out_ = st == NATS_TIMEOUT;
     if (st != NATS_OK && log_limiter_.allow())
       spdlog::warn("cluster recovery log: a dropped session is not saved: {}", why(st, code));
   });

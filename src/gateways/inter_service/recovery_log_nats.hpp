@@ -23,6 +23,7 @@
 // A server without JetStream: a warning at start and `on_unavailable` (the
 // gateway then falls back to per-node recovery).
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -123,6 +124,10 @@ class NatsRecoveryLog final : public sio::SharedRecovery {
   bool reader_ready_ = false;  // the reader knows where the stream was at start
   std::atomic<bool> unavailable_{false};
   std::thread writer_, reader_;
+
+  // Writer thread only: a publish timed out; jobs fail at once until stalled_until_.
+  bool timed_out_ = false;
+  std::chrono::steady_clock::time_point stalled_until_{};
 
   RecentEntries recent_;    // what the reader delivered
   uint64_t last_read_ = 0;  // reader thread only: the last sequence delivered
