@@ -382,3 +382,29 @@ TEST_F(RecoveryLogNatsTest, AServerThatStopsAnsweringCostsNoHangThenItIsUsedAgai
       },
       std::chrono::seconds(30)));
 }
+
+TEST_F(RecoveryLogNatsTest, AServerThatLostItsStoreGetsTheStreamsAgain) {
+  auto a = node("nodeA");
+  for (int i = 1; i <= 5; ++i) a->emit({}, i);
+  ASSERT_TRUE(wait_until([&] { return a->last().seq == 5; }));
+  server.reset();
+  std::filesystem::remove_all(dir);  // the JetStream store is gone
+  std::filesystem::create_directories(dir);
+  start_server();
+  // The streams are made again and read from their new start.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        a->emit({"r1"}, 6);
+        const StreamId last = a->last();
+        return !last.empty() && last.seq < 5;
+      },
+      std::chrono::seconds(30)));
+  const StreamId seen = a->last();
+  a->log->save(sio::SavedSession{"pid7", "sid7", "/", "", {"r1"}, 0});
+  a->emit({"r1"}, 7);
+  ASSERT_TRUE(wait_until([&] { return a->last() > seen; }));
+  auto r = a->restore("pid7", seen.to_string());
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(r->missed.empty());
+  EXPECT_NE(text(*r->missed.back()).find("[\"news\",7,"), std::string::npos);
+}

@@ -467,7 +467,12 @@ void NatsRecoveryLog::reader_loop() {
       if (js_GetStreamInfo(&raw, js_, log.c_str(), nullptr, &code) != NATS_OK) {
         if (log_limiter_.allow())
           spdlog::warn("cluster recovery log: stream \"{}\": {}", log, why(NATS_ERR, code));
-        pause();
+        // A server that lost its store (restarted without one): made again.
+        if (code == JSStreamNotFoundErr && ensure_streams() == Streams::ok)
+          spdlog::warn("cluster recovery log: streams \"{}\" and \"{}\" created again", log,
+                       sessions_name());
+        else
+          pause();
         continue;
       }
       Info info(raw);
