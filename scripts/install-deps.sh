@@ -40,8 +40,9 @@ if [[ "${1:-}" == "--test" ]]; then
   fi
 fi
 
-# npm modules of the benchmark reference server (only when asked: `--bench`).
-if [[ "${1:-}" == "--bench" ]]; then
+# npm modules of the benchmark reference server (`--bench`; `--test` too:
+# tests/e2e/cluster_node_peer.test.mjs runs its socket.io + Redis adapter).
+if [[ "${1:-}" == "--bench" || "${1:-}" == "--test" ]]; then
   if [ ! -d bench/reference/node_modules ] ||
      [ bench/reference/package-lock.json -nt bench/reference/node_modules ]; then
     (cd bench/reference && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)

@@ -62,12 +62,26 @@ class ClusterPresence final : public Presence {
           SocketsResult r;
           r.nodes = f.nodes;
           r.expected = f.expected;
+          for (auto& t : f.truncated) r.truncated.push_back(PartialAnswer{t.node, t.total});
           r.sockets.reserve(f.sockets.size());
           for (auto& s : f.sockets)
             r.sockets.push_back(SocketInfo{nsp, std::move(s.id), std::move(s.user),
                                            std::move(s.rooms), 0, std::move(s.node)});
           done(std::move(r));
         });
+  }
+
+  void rooms(std::string nsp, std::function<void(RoomsResult)> done) override {
+    requests_.room_counts(std::move(nsp),
+                          [done = std::move(done)](inter_service::RoomCountsResult c) {
+                            RoomsResult r;
+                            r.rooms = std::move(c.rooms);
+                            r.nodes = c.nodes;
+                            r.expected = c.expected;
+                            for (auto& t : c.truncated)
+                              r.truncated.push_back(PartialAnswer{t.node, t.total});
+                            done(std::move(r));
+                          });
   }
 
  private:

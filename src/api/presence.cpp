@@ -110,4 +110,18 @@ std::unique_ptr<Presence> make_local_presence(sio::SioServer& server, unsigned w
   return std::make_unique<LocalPresence>(server, workers);
 }
 
+void Presence::rooms(std::string nsp, std::function<void(RoomsResult)> done) {
+  sockets(nsp, {}, [nsp, done = std::move(done)](SocketsResult s) {
+    RoomsResult r;
+    r.nodes = s.nodes;
+    r.expected = s.expected;
+    for (auto& i : s.sockets) {
+      if (i.nsp != nsp) continue;
+      for (auto& room : i.rooms)
+        if (room != i.id) ++r.rooms[room];
+    }
+    done(std::move(r));
+  });
+}
+
 }  // namespace sb::api

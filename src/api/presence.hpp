@@ -2,7 +2,9 @@
 // Who is connected, behind a small interface: the HTTP API asks a Presence,
 // never the Socket.IO shards directly. LocalPresence sees this node only;
 // ClusterPresence (cluster_presence.hpp) adds the other nodes of a [cluster].
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +34,27 @@ struct PresenceSnapshot {
   std::vector<cluster::Heartbeat> remote;
 };
 
+// A node whose answer left something out to fit one broker message.
+struct PartialAnswer {
+  std::string node;
+  uint64_t total = 0;  // sockets: how many matched there (0 for room counts)
+};
+
 // Sockets of one namespace, one by one, from every node that answered in time.
 struct SocketsResult {
   std::vector<SocketInfo> sockets;
   size_t nodes = 1;     // nodes that answered, this one included
   size_t expected = 1;  // live nodes when asked
+  std::vector<PartialAnswer> truncated;
+};
+
+// Rooms of one namespace and their socket counts (a socket's own id room
+// not listed), summed over the nodes that answered in time.
+struct RoomsResult {
+  std::map<std::string, uint64_t> rooms;
+  size_t nodes = 1;
+  size_t expected = 1;
+  std::vector<PartialAnswer> truncated;  // nodes that left their smallest rooms out
 };
 
 class Presence {
@@ -51,6 +69,9 @@ class Presence {
   // The sockets of `nsp` in any of `rooms` (all when empty); `done` once, any thread.
   virtual void sockets(std::string nsp, std::vector<std::string> rooms,
                        std::function<void(SocketsResult)> done) = 0;
+  // The rooms of `nsp` with their socket counts; `done` once, any thread.
+  // By default counted from sockets(); a cluster asks each node for counts.
+  virtual void rooms(std::string nsp, std::function<void(RoomsResult)> done);
 };
 
 // This node's sockets: a round trip through every worker, each reading its own shards.

@@ -114,23 +114,24 @@ std::optional<json::object> presence_user(const PresenceSnapshot& s, std::string
   return out;
 }
 
-json::object room_counts(const SocketsResult& r, const std::string& nsp) {
-  std::map<std::string, size_t> rooms;
-  for (auto& i : r.sockets) {
-    if (i.nsp != nsp) continue;
-    for (auto& room : i.rooms)
-      if (room != i.id) ++rooms[room];
-  }
-  std::vector<std::pair<std::string, size_t>> sorted(rooms.begin(), rooms.end());
+json::object room_counts(const RoomsResult& r, const std::string& nsp) {
+  std::vector<std::pair<std::string, uint64_t>> sorted(r.rooms.begin(), r.rooms.end());
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](auto& a, auto& b) { return a.second > b.second; });
   json::array list;
   for (auto& [room, n] : sorted) list.push_back(json::object{{"room", room}, {"members", n}});
-  return json::object{{"namespace", nsp},
-                      {"rooms", std::move(list)},
-                      {"total", sorted.size()},
-                      {"nodes", r.nodes},
-                      {"nodes_expected", r.expected}};
+  json::object out{{"namespace", nsp},
+                   {"rooms", std::move(list)},
+                   {"total", sorted.size()},
+                   {"nodes", r.nodes},
+                   {"nodes_expected", r.expected}};
+  if (!r.truncated.empty()) {
+    json::array nodes;
+    for (auto& t : r.truncated) nodes.push_back(json::string(t.node));
+    out["partial"] = true;
+    out["truncated"] = std::move(nodes);
+  }
+  return out;
 }
 
 json::object room_sockets(const SocketsResult& r, const std::string& nsp, const std::string& room) {
@@ -146,8 +147,18 @@ json::object room_sockets(const SocketsResult& r, const std::string& nsp, const 
     list.push_back(std::move(o));
   }
   const size_t n = list.size();
-  return json::object{{"namespace", nsp}, {"room", room},     {"sockets", std::move(list)},
-                      {"total", n},       {"nodes", r.nodes}, {"nodes_expected", r.expected}};
+  json::object out{{"namespace", nsp}, {"room", room},     {"sockets", std::move(list)},
+                   {"total", n},       {"nodes", r.nodes}, {"nodes_expected", r.expected}};
+  if (!r.truncated.empty()) {
+    // Said, not hidden: the list is incomplete.
+    json::array nodes;
+    for (auto& t : r.truncated)
+      nodes.push_back(json::object{{"node", t.node}, {"sockets", t.total}});
+    out["partial"] = true;
+    out["error"] = "answer_too_large";
+    out["truncated"] = std::move(nodes);
+  }
+  return out;
 }
 
 // ?namespace= must name a declared namespace; `out` stays empty without the parameter.
@@ -207,7 +218,7 @@ void handle_presence(const net::HttpRequest& req, std::string_view path, Presenc
   if (auto e = namespace_param(req, server, nsp)) return respond(std::move(*e));
   if (path == "rooms") {
     const std::string name = nsp.value_or("/");
-    return presence.sockets(name, {}, [respond = std::move(respond), name](SocketsResult r) {
+    return presence.rooms(name, [respond = std::move(respond), name](RoomsResult r) {
       respond(json_response(room_counts(r, name)));
     });
   }

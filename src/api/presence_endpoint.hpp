@@ -28,8 +28,11 @@ boost::json::object presence_stats(const PresenceSnapshot& s);
 // Null when `user` has no socket.
 std::optional<boost::json::object> presence_user(const PresenceSnapshot& s, std::string_view user);
 // Rooms of `nsp` with member counts, largest first; a socket's own id is not listed.
-boost::json::object room_counts(const SocketsResult& r, const std::string& nsp);
-// The sockets of one room: {namespace, room, sockets: [{id, user, rooms, node}], total, nodes}.
+// `partial` (and `truncated`: the nodes) when a node left its smallest rooms out.
+boost::json::object room_counts(const RoomsResult& r, const std::string& nsp);
+// The sockets of one room: {namespace, room, sockets: [{id, user, rooms, node}], total, nodes};
+// when a node's answer could not hold all its sockets: `partial`, `error`
+// "answer_too_large" and `truncated` [{node, sockets: how many it had}].
 boost::json::object room_sockets(const SocketsResult& r, const std::string& nsp,
                                  const std::string& room);
 

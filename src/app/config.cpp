@@ -396,7 +396,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
   if (auto* t = section(root, "cluster")) {
     check_keys(*t, "cluster",
                {"enabled", "broker", "prefix", "heartbeat_ms", "node_timeout_ms",
-                "request_timeout_ms", "presence_events"});
+                "request_timeout_ms", "presence_events", "heartbeat_chunk_users"});
     c.cluster.enabled = get_bool(*t, "cluster", "enabled", c.cluster.enabled);
     c.cluster.broker = get_string(*t, "cluster", "broker", c.cluster.broker);
     c.cluster.prefix = get_string(*t, "cluster", "prefix", c.cluster.prefix);
@@ -408,6 +408,8 @@ Config parse_config(const std::string& text, const std::string& source_name) {
         get_int(*t, "cluster", "request_timeout_ms", c.cluster.request_timeout_ms, 1, 600000));
     c.cluster.presence_events =
         get_bool(*t, "cluster", "presence_events", c.cluster.presence_events);
+    c.cluster.heartbeat_chunk_users = static_cast<uint32_t>(get_int(
+        *t, "cluster", "heartbeat_chunk_users", c.cluster.heartbeat_chunk_users, 1, 100000));
   }
   if (auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
@@ -522,6 +524,10 @@ void apply_env_overrides(Config& c, const std::map<std::string, std::string>& en
     }
     if (k == "CLUSTER_PRESENCE_EVENTS") {
       c.cluster.presence_events = env_bool(var, v);
+      continue;
+    }
+    if (k == "CLUSTER_HEARTBEAT_CHUNK_USERS") {
+      c.cluster.heartbeat_chunk_users = static_cast<uint32_t>(env_int(var, v, 1, 100000));
       continue;
     }
     if (k == "CLUSTER_REQUEST_TIMEOUT_MS") {
@@ -913,7 +919,8 @@ std::string to_toml(const Config& c) {
     << "\nheartbeat_ms = " << c.cluster.heartbeat_ms
     << "\nnode_timeout_ms = " << c.cluster.node_timeout_ms
     << "\nrequest_timeout_ms = " << c.cluster.request_timeout_ms
-    << "\npresence_events = " << (c.cluster.presence_events ? "true" : "false") << "\n";
+    << "\npresence_events = " << (c.cluster.presence_events ? "true" : "false")
+    << "\nheartbeat_chunk_users = " << c.cluster.heartbeat_chunk_users << "\n";
   const auto& in = c.inbox;
   o << "\n[inbox]\nenabled = " << (in.enabled ? "true" : "false") << "\nstore = " << q(in.store)
     << "\npath = " << q(in.path) << "\nredis_url = " << q(mask_url(in.redis_url))

@@ -165,12 +165,13 @@ struct Config {
   // members (see src/gateways/inter_service/README.md, "Cluster").
   struct Cluster {
     bool enabled = false;
-    std::string broker;                  // name of a [[brokers]] entry of kind redis or nats
-    std::string prefix = "socket.io";    // channel prefix (the Socket.IO Redis adapter's `key`)
-    uint32_t heartbeat_ms = 2000;        // presence heartbeat period
-    uint32_t node_timeout_ms = 6000;     // a node silent this long is dropped from presence
-    uint32_t request_timeout_ms = 5000;  // cluster-wide fetchSockets / serverSideEmit answers
-    bool presence_events = false;        // bus events presence.online / presence.offline
+    std::string broker;                     // name of a [[brokers]] entry of kind redis or nats
+    std::string prefix = "socket.io";       // channel prefix (the Socket.IO Redis adapter's `key`)
+    uint32_t heartbeat_ms = 2000;           // presence heartbeat period
+    uint32_t node_timeout_ms = 6000;        // a node silent this long is dropped from presence
+    uint32_t request_timeout_ms = 5000;     // cluster-wide fetchSockets / serverSideEmit answers
+    bool presence_events = false;           // bus events presence.online / presence.offline
+    uint32_t heartbeat_chunk_users = 5000;  // users per heartbeat message at most
   } cluster;
 
   // The notification inbox (src/store, src/gateways/client/inbox_service.hpp).

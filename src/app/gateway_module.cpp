@@ -300,6 +300,11 @@ void GatewayModule::Impl::build_inter_service() {
     cluster.prefix = config.cluster.prefix;
     cluster.heartbeat.heartbeat_ms = config.cluster.heartbeat_ms;
     cluster.heartbeat.node_timeout_ms = config.cluster.node_timeout_ms;
+    cluster.heartbeat.chunk_users = config.cluster.heartbeat_chunk_users;
+    // Every cluster message must fit the broker's bound; half of it for
+    // the users leaves room for the envelope and JSON escapes.
+    cluster.heartbeat.chunk_bytes = config.engineio.max_payload / 2;
+    cluster.max_answer_bytes = config.engineio.max_payload;
     cluster.request_timeout_ms = config.cluster.request_timeout_ms;
     cluster.presence_events = config.cluster.presence_events;
     // This node's sockets for heartbeats and fetchSockets answers.

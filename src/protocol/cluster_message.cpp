@@ -1,5 +1,6 @@
 #include "protocol/cluster_message.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "protocol/socketio_packet.hpp"
@@ -11,6 +12,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kMaxDepth = 32;
+constexpr std::string_view kRoomCountsType = "sb:room_counts";
 
 bool parse(std::string_view bytes, const Limits& limits, json::object*& out, json::value& holder) {
   if (bytes.empty() || bytes.size() > limits.max_bytes || bytes[0] != '{') return false;
@@ -69,7 +71,70 @@ std::string encode_heartbeat(const Heartbeat& h) {
   return json::serialize(json::object{{"uid", h.uid},
                                       {"type", h.bye ? "bye" : "heartbeat"},
                                       {"seq", h.seq},
+                                      {"chunk", h.chunk},
+                                      {"chunks", h.chunks},
                                       {"namespaces", std::move(nsps)}});
+}
+
+std::vector<Heartbeat> split_heartbeat(const Heartbeat& h, size_t max_users, size_t max_bytes) {
+  if (max_users == 0) max_users = 1;
+  // A user costs its id, quotes, colon, count and comma; JSON escapes may
+  // make the id longer, so count it twice when it holds bytes that need them.
+  auto cost = [](const std::string& u) {
+    bool plain = true;
+    for (unsigned char c : u)
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) plain = false;
+    return (plain ? u.size() : 6 * u.size()) + 24;
+  };
+  std::vector<Heartbeat> out;
+  auto fresh = [&h, &out]() -> Heartbeat& {
+    Heartbeat c;
+    c.uid = h.uid;
+    c.seq = h.seq;
+    out.push_back(std::move(c));
+    return out.back();
+  };
+  Heartbeat* cur = &fresh();
+  for (auto& n : h.namespaces) {
+    NamespaceCount head;
+    head.nsp = n.nsp;
+    head.sockets = n.sockets;
+    head.anonymous = n.anonymous;
+    out.front().namespaces.push_back(std::move(head));
+  }
+  size_t users = 0, bytes = 0;
+  for (auto& n : h.namespaces) {
+    NamespaceCount* part = nullptr;
+    for (auto& [u, c] : n.users) {
+      const size_t b = cost(u);
+      if (users > 0 && (users + 1 > max_users || bytes + b > max_bytes)) {
+        cur = &fresh();
+        users = bytes = 0;
+        part = nullptr;
+      }
+      if (!part) {
+        // Chunk 0 already lists the namespace (with its counts).
+        if (cur == &out.front() && !cur->namespaces.empty()) {
+          for (auto& x : cur->namespaces)
+            if (x.nsp == n.nsp) part = &x;
+        }
+        if (!part) {
+          NamespaceCount nc;
+          nc.nsp = n.nsp;
+          cur->namespaces.push_back(std::move(nc));
+          part = &cur->namespaces.back();
+        }
+      }
+      part->users.emplace(u, c);
+      ++users;
+      bytes += b;
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].chunk = static_cast<uint32_t>(i);
+    out[i].chunks = static_cast<uint32_t>(out.size());
+  }
+  return out;
 }
 
 bool decode_heartbeat(std::string_view bytes, Heartbeat& out, const Limits& limits) {
@@ -87,6 +152,15 @@ bool decode_heartbeat(std::string_view bytes, Heartbeat& out, const Limits& limi
     return false;
   h.uid = std::move(*uid);
   h.seq = *seq;
+  // Absent: a whole snapshot in one message.
+  if (o->contains("chunk") || o->contains("chunks")) {
+    auto chunk = count_of(o->if_contains("chunk"));
+    auto chunks = count_of(o->if_contains("chunks"));
+    if (!chunk || !chunks || *chunks == 0 || *chunks > kMaxHeartbeatChunks || *chunk >= *chunks)
+      return false;
+    h.chunk = static_cast<uint32_t>(*chunk);
+    h.chunks = static_cast<uint32_t>(*chunks);
+  }
   auto* nsps = o->if_contains("namespaces");
   if (!nsps || !nsps->is_array() || nsps->as_array().size() > limits.max_items) return false;
   size_t items = 0;
@@ -116,7 +190,12 @@ bool decode_heartbeat(std::string_view bytes, Heartbeat& out, const Limits& limi
 }
 
 std::string encode_request(const Request& r) {
-  json::object o{{"uid", r.uid}, {"requestId", r.request_id}, {"type", static_cast<int>(r.kind)}};
+  json::object o{{"uid", r.uid}, {"requestId", r.request_id}};
+  if (r.kind == RequestKind::room_counts)
+    o["type"] = kRoomCountsType;
+  else
+    o["type"] = static_cast<int>(r.kind);
+  if (r.kind == RequestKind::all_sockets) o["rooms"] = string_array(r.rooms);
   if (r.kind == RequestKind::fetch_sockets)
     o["opts"] = json::object{{"rooms", string_array(r.rooms)}, {"except", string_array(r.except)}};
   if (r.kind == RequestKind::server_side_emit) o["data"] = r.data;
@@ -129,11 +208,18 @@ bool decode_request(std::string_view bytes, Request& out, const Limits& limits) 
   if (!parse(bytes, limits, o, holder)) return false;
   auto id = string_of(*o, "requestId");
   auto* type = o->if_contains("type");
-  if (!id || id->empty() || !type || !type->is_number()) return false;
-  const double t = type->to_number<double>();
+  if (!id || id->empty() || !type) return false;
   Request r;
   r.request_id = std::move(*id);
   r.uid = string_of(*o, "uid").value_or("");
+  if (type->is_string()) {
+    if (type->as_string() != kRoomCountsType) return false;
+    r.kind = RequestKind::room_counts;
+    out = std::move(r);
+    return true;
+  }
+  if (!type->is_number()) return false;
+  const double t = type->to_number<double>();
   if (t == 5) {
     r.kind = RequestKind::fetch_sockets;
     if (auto* opts = o->if_contains("opts")) {
@@ -142,6 +228,9 @@ bool decode_request(std::string_view bytes, Request& out, const Limits& limits) 
           !strings(opts->as_object().if_contains("except"), r.except, limits.max_items))
         return false;
     }
+  } else if (t == 0) {
+    r.kind = RequestKind::all_sockets;
+    if (!strings(o->if_contains("rooms"), r.rooms, limits.max_items)) return false;
   } else if (t == 1) {
     r.kind = RequestKind::all_rooms;
   } else if (t == 6) {
@@ -158,19 +247,70 @@ bool decode_request(std::string_view bytes, Request& out, const Limits& limits) 
 }
 
 std::string encode_sockets_response(std::string_view request_id, std::string_view node,
-                                    const std::vector<SocketInfo>& sockets) {
+                                    const std::vector<SocketInfo>& sockets, size_t max_bytes) {
   json::array list;
   list.reserve(sockets.size());
+  // Room for the envelope (request id, node, the truncation note).
+  size_t bytes = 128 + 2 * (request_id.size() + node.size());
+  bool truncated = false;
   for (auto& s : sockets) {
     json::object data{{"node", node}};
     data["user"] = s.user.empty() ? json::value(nullptr) : json::value(json::string(s.user));
-    list.push_back(json::object{{"id", s.id},
-                                {"handshake", json::object{}},
-                                {"rooms", string_array(s.rooms)},
-                                {"data", std::move(data)}});
+    json::value one = json::object{{"id", s.id},
+                                   {"handshake", json::object{}},
+                                   {"rooms", string_array(s.rooms)},
+                                   {"data", std::move(data)}};
+    if (max_bytes) {
+      const size_t b = json::serialize(one).size() + 1;
+      if (bytes + b > max_bytes) {
+        truncated = true;
+        break;
+      }
+      bytes += b;
+    }
+    list.push_back(std::move(one));
   }
+  json::object o{{"requestId", request_id}, {"node", node}, {"sockets", std::move(list)}};
+  if (truncated) {
+    o["truncated"] = true;
+    o["total"] = sockets.size();
+  }
+  return json::serialize(o);
+}
+
+std::string encode_room_counts_response(std::string_view request_id, std::string_view node,
+                                        const std::map<std::string, uint64_t>& counts,
+                                        size_t max_bytes) {
+  // The biggest rooms first, so a cut leaves out the smallest.
+  std::vector<std::pair<const std::string*, uint64_t>> order;
+  order.reserve(counts.size());
+  for (auto& [room, n] : counts) order.emplace_back(&room, n);
+  std::stable_sort(order.begin(), order.end(),
+                   [](auto& a, auto& b) { return a.second > b.second; });
+  json::object rooms;
+  size_t bytes = 128 + 2 * (request_id.size() + node.size());
+  bool truncated = false;
+  for (auto& [room, n] : order) {
+    if (max_bytes) {
+      const size_t b = json::serialize(json::string(*room)).size() + 24;
+      if (bytes + b > max_bytes) {
+        truncated = true;
+        break;
+      }
+      bytes += b;
+    }
+    rooms[*room] = n;
+  }
+  return json::serialize(json::object{{"requestId", request_id},
+                                      {"node", node},
+                                      {"roomCounts", std::move(rooms)},
+                                      {"truncated", truncated}});
+}
+
+std::string encode_socket_ids_response(std::string_view request_id, std::string_view node,
+                                       const std::vector<std::string>& ids) {
   return json::serialize(
-      json::object{{"requestId", request_id}, {"node", node}, {"sockets", std::move(list)}});
+      json::object{{"requestId", request_id}, {"node", node}, {"sockets", string_array(ids)}});
 }
 
 std::string encode_rooms_response(std::string_view request_id, std::string_view node,
@@ -198,6 +338,12 @@ bool decode_response(std::string_view bytes, Response& out, const Limits& limits
     if (!s->is_array() || s->as_array().size() > limits.max_items) return false;
     std::vector<SocketInfo> list;
     for (auto& sv : s->as_array()) {
+      if (sv.is_string()) {  // an allSockets answer: ids only
+        SocketInfo rs;
+        rs.id = std::string(sv.as_string());
+        list.push_back(std::move(rs));
+        continue;
+      }
       if (!sv.is_object()) return false;
       auto& so = sv.as_object();
       SocketInfo rs;
@@ -220,6 +366,18 @@ bool decode_response(std::string_view bytes, Response& out, const Limits& limits
     r.rooms = std::move(list);
   }
   if (auto* d = o->if_contains("data")) r.data = *d;
+  if (auto* rc = o->if_contains("roomCounts")) {
+    if (!rc->is_object() || rc->as_object().size() > limits.max_items) return false;
+    std::map<std::string, uint64_t> counts;
+    for (auto& [room, n] : rc->as_object()) {
+      auto c = count_of(&n);
+      if (!c) return false;
+      counts[std::string(room)] = *c;
+    }
+    r.room_counts = std::move(counts);
+  }
+  if (auto* t = o->if_contains("truncated"); t && t->is_bool()) r.truncated = t->as_bool();
+  if (auto t = count_of(o->if_contains("total"))) r.total = *t;
   out = std::move(r);
   return true;
 }

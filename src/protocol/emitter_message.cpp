@@ -385,6 +385,77 @@ std::string encode_broadcast(const Broadcast& b) {
   return std::move(w.out);
 }
 
+DecodeError decode_ack_broadcast(std::string_view bytes, AckBroadcast& out, const Limits& limits) {
+  if (bytes.size() > limits.max_bytes) return DecodeError::TooLarge;
+  if (bytes.empty()) return DecodeError::NotMsgpack;
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  if (!valid_msgpack(p, end)) return DecodeError::NotMsgpack;
+  if (mp_typeof(*p) != MP_MAP) return DecodeError::BadShape;
+  // Read as a whole; the packet's binary arguments become attachments.
+  AckBroadcast a;
+  Reader r{limits, &a.broadcast.attachments};
+  json::value v;
+  if (!r.read(p, v, 0)) return r.error;
+  if (!v.is_object()) return DecodeError::BadShape;
+  auto& o = v.as_object();
+  auto* type = o.if_contains("type");
+  auto* id = o.if_contains("requestId");
+  if (!type || !type->is_number() || type->to_number<double>() != 7)
+    return DecodeError::UnknownRequest;
+  if (!id || !id->is_string() || id->as_string().empty()) return DecodeError::BadShape;
+  a.request_id = std::string(id->as_string());
+  if (auto* uid = o.if_contains("uid"); uid && uid->is_string())
+    a.broadcast.uid = std::string(uid->as_string());
+  auto* packet = o.if_contains("packet");
+  if (!packet || !packet->is_object()) return DecodeError::BadShape;
+  auto& po = packet->as_object();
+  auto* data = po.if_contains("data");
+  if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_string())
+    return DecodeError::BadShape;
+  if (!sio::placeholders_valid(*data, static_cast<uint32_t>(a.broadcast.attachments.size())))
+    return DecodeError::BadShape;
+  a.broadcast.data = std::move(data->as_array());
+  if (auto* nsp = po.if_contains("nsp"); nsp && nsp->is_string()) {
+    a.broadcast.nsp = std::string(nsp->as_string());
+    if (a.broadcast.nsp.empty() || a.broadcast.nsp[0] != '/') a.broadcast.nsp.insert(0, "/");
+  }
+  if (auto* opts = o.if_contains("opts"); opts && opts->is_object()) {
+    auto& oo = opts->as_object();
+    if (!strings(oo.if_contains("rooms"), a.broadcast.rooms) ||
+        !strings(oo.if_contains("except"), a.broadcast.except))
+      return DecodeError::BadShape;
+    const json::object* flags = nullptr;
+    if (auto* f = oo.if_contains("flags"); f && f->is_object()) flags = &f->as_object();
+    a.broadcast.is_volatile = flag(flags, "volatile");
+    a.broadcast.local = flag(flags, "local");
+    if (flags)
+      if (auto* t = flags->if_contains("timeout"); t && t->is_number()) {
+        const double ms = t->to_number<double>();
+        if (ms > 0 && ms < 3600000) a.timeout_ms = static_cast<uint32_t>(ms);
+      }
+  }
+  out = std::move(a);
+  return DecodeError::None;
+}
+
+std::string encode_client_count(std::string_view request_id, size_t count) {
+  return json::serialize(
+      json::object{{"type", 8}, {"requestId", request_id}, {"clientCount", count}});
+}
+
+std::string encode_broadcast_ack(std::string_view request_id, const json::value& arg) {
+  Writer w;
+  w.put(1, [](char* d) { return mp_encode_map(d, 3); });
+  w.str("type");
+  w.put(1, [](char* d) { return mp_encode_uint(d, 9); });
+  w.str("requestId");
+  w.str(request_id);
+  w.str("packet");
+  w.value(arg);
+  return std::move(w.out);
+}
+
 std::string broadcast_channel(std::string_view prefix, std::string_view nsp,
                               std::string_view room) {
   std::string c(prefix);

@@ -58,6 +58,23 @@ std::optional<std::string> room_of_channel(std::string_view prefix, std::string_
                                            std::string_view channel);
 std::string request_channel(std::string_view prefix, std::string_view nsp);
 
+// A Node Redis adapter's broadcast with acknowledgements (request type 7, on
+// the request channel), msgpack:
+//   {uid, requestId, type: 7, packet: {type: 2, data: [event, ...args], nsp}, opts: {rooms,
+//   except, flags: {timeout, ..}}}
+// Answered on the response channel with {"type":8,"requestId","clientCount":n}
+// (JSON), then one msgpack {type: 9, requestId, packet: <the client's first ack argument>}
+// per client acknowledgement.
+struct AckBroadcast {
+  std::string request_id;
+  Broadcast broadcast;
+  uint32_t timeout_ms = 0;  // flags.timeout; 0 when absent
+};
+DecodeError decode_ack_broadcast(std::string_view bytes, AckBroadcast& out,
+                                 const Limits& limits = {});
+std::string encode_client_count(std::string_view request_id, size_t count);
+std::string encode_broadcast_ack(std::string_view request_id, const boost::json::value& arg);
+
 enum class RequestType : int {
   RemoteJoin = 2,
   RemoteLeave = 3,

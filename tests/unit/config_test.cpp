@@ -188,9 +188,11 @@ TEST(Config, ClusterPresenceTimings) {
   EXPECT_EQ(d.cluster.node_timeout_ms, 6000u);
   EXPECT_EQ(d.cluster.request_timeout_ms, 5000u);
   EXPECT_FALSE(d.cluster.presence_events);
+  EXPECT_EQ(d.cluster.heartbeat_chunk_users, 5000u);
   auto c = parse(
       "heartbeat_ms = 500\nnode_timeout_ms = 1500\nrequest_timeout_ms = 800\n"
-      "presence_events = true\n");
+      "presence_events = true\nheartbeat_chunk_users = 3\n");
+  EXPECT_EQ(c.cluster.heartbeat_chunk_users, 3u);
   EXPECT_EQ(c.cluster.heartbeat_ms, 500u);
   EXPECT_EQ(c.cluster.node_timeout_ms, 1500u);
   EXPECT_EQ(c.cluster.request_timeout_ms, 800u);
@@ -198,6 +200,10 @@ TEST(Config, ClusterPresenceTimings) {
   auto back = sb::parse_config(sb::to_toml(c), "printed");
   EXPECT_EQ(back.cluster.node_timeout_ms, 1500u);
   EXPECT_TRUE(back.cluster.presence_events);
+  EXPECT_EQ(back.cluster.heartbeat_chunk_users, 3u);
+  EXPECT_NE(
+      error_of([&] { parse("heartbeat_chunk_users = 0\n"); }).find("cluster.heartbeat_chunk_users"),
+      std::string::npos);
   // The timeout must outlast a period; bounds are checked.
   EXPECT_NE(error_of([&] {
               sb::validate(parse("heartbeat_ms = 7000\n"));
@@ -209,7 +215,9 @@ TEST(Config, ClusterPresenceTimings) {
   sb::apply_env_overrides(env, {{"SWITCHBOARD_CLUSTER_HEARTBEAT_MS", "100"},
                                 {"SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS", "400"},
                                 {"SWITCHBOARD_CLUSTER_REQUEST_TIMEOUT_MS", "50"},
-                                {"SWITCHBOARD_CLUSTER_PRESENCE_EVENTS", "true"}});
+                                {"SWITCHBOARD_CLUSTER_PRESENCE_EVENTS", "true"},
+                                {"SWITCHBOARD_CLUSTER_HEARTBEAT_CHUNK_USERS", "7"}});
+  EXPECT_EQ(env.cluster.heartbeat_chunk_users, 7u);
   EXPECT_EQ(env.cluster.heartbeat_ms, 100u);
   EXPECT_EQ(env.cluster.node_timeout_ms, 400u);
   EXPECT_EQ(env.cluster.request_timeout_ms, 50u);

@@ -102,11 +102,17 @@ TEST(ApiPresence, OneUsersSocketsWithoutTheirOwnIdRoom) {
 }
 
 TEST(ApiPresence, RoomsLargestFirst) {
-  sb::api::SocketsResult all;
-  all.sockets = sample().sockets;
+  sb::api::RoomsResult all;
+  for (auto& i : sample().sockets)
+    if (i.nsp == "/")
+      for (auto& room : i.rooms)
+        if (room != i.id) ++all.rooms[room];
   auto r = sb::api::room_counts(all, "/");
   EXPECT_EQ(r.at("rooms").as_array().front(), json::parse(R"({"room":"lobby","members":3})"));
   EXPECT_EQ(r.at("total").to_number<int>(), 3);  // lobby, user:42, user:7
+  EXPECT_FALSE(r.contains("partial"));
+  all.truncated.push_back({"B", 0});
+  EXPECT_EQ(sb::api::room_counts(all, "/").at("truncated"), json::parse(R"(["B"])"));
 }
 
 // A cluster: this node ("A", the sample's sockets) and node "B" by its heartbeat.
@@ -160,6 +166,11 @@ TEST(ApiPresence, RoomSocketsListEveryNodesMembers) {
     "namespace":"/","room":"lobby","total":2,"nodes":2,"nodes_expected":3,"sockets":[
       {"id":"s1","user":"42","rooms":["lobby"],"node":"A"},
       {"id":"x9","user":null,"rooms":["lobby"],"node":"B"}]})"));
+  r.truncated.push_back({"B", 5000});
+  auto partial = sb::api::room_sockets(r, "/", "lobby");
+  EXPECT_EQ(partial.at("partial"), json::value(true));
+  EXPECT_EQ(partial.at("error"), json::value("answer_too_large"));
+  EXPECT_EQ(partial.at("truncated"), json::parse(R"([{"node":"B","sockets":5000}])"));
 }
 
 TEST(CliHttpUrl, ParsesHostPortAndBase) {

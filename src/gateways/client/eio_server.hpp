@@ -79,7 +79,8 @@ class EioServer {
   net::WsLimits ws_limits_;
   AppFactory factory_;
   // Keyed by a view of the session's own sid (the session outlives its entry).
-  std::vector<std::unordered_map<std::string_view, std::shared_ptr<EioSession>>> sessions_;
+  std::vector<std::unordered_map<std::string_view, std::shared_ptr<EioSession>, net::IdHash>>
+      sessions_;
   Admission admission_;
 };
 

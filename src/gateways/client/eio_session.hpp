@@ -135,8 +135,8 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
   std::unique_ptr<EioApp> app_;
   Transport transport_ = Transport::Polling;
   State state_ = State::Open;
+  bool awaiting_pong_ = false;  // heartbeat (here: it fills the padding after the state)
 
-  // Polling
   // Polling transport state; none for a WebSocket-only session or after an upgrade.
   struct PollState {
     std::shared_ptr<net::HttpConnection> pending_get;
@@ -153,7 +153,6 @@ class EioSession : public std::enable_shared_from_this<EioSession>,
   std::shared_ptr<net::WsConnection> ws_;
 
   // Heartbeat: one wheel entry at a time, re-armed lazily.
-  bool awaiting_pong_ = false;
   uint64_t next_ping_ms_ = 0;
   uint64_t pong_deadline_ms_ = 0;
 };

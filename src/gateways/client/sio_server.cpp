@@ -1,5 +1,7 @@
 #include "gateways/client/sio_server.hpp"
 
+#include <algorithm>
+
 #include "auth/jwt_verifier.hpp"
 #include "auth/key_ring.hpp"
 #include "gateways/client/eio_session.hpp"
@@ -126,6 +128,14 @@ Namespace& SioServer::of(const std::string& name) {
 const Namespace* SioServer::find_namespace(std::string_view name) const {
   auto it = namespaces_.find(std::string(name));
   return it == namespaces_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> SioServer::namespace_names() const {
+  std::vector<std::string> out;
+  out.reserve(namespaces_.size());
+  for (auto& [name, ns] : namespaces_) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void SioServer::notify_user(const std::string& user_id, std::string_view event,

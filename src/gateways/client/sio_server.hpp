@@ -132,6 +132,8 @@ class SioServer {
   // Declares a namespace (before start). Returns the existing one if known.
   Namespace& of(const std::string& name);
   const Namespace* find_namespace(std::string_view name) const;
+  // The declared namespaces' names, sorted.
+  std::vector<std::string> namespace_names() const;
   BroadcastOperator in(const std::string& nsp) { return BroadcastOperator(*this, nsp); }
 
   // Emits `event` to every socket of user `user_id` (room "user:<id>") on "/".

@@ -71,8 +71,16 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // Takes an event from this socket's rate (limits.events_per_second).
   bool take_event_token(uint64_t now_ms);
   bool rate_notified = false;  // the client was told of the current run of refusals
-  bool recovered = false;      // (the two flags side by side: one padded word, not two)
-  uint64_t mark = 0;           // broadcast dedupe stamp (see NamespaceShard::mark_seq)
+  bool recovered = false;
+
+ private:
+  // Beside the two flags: they and the ack counter share one word (memory per
+  // idle socket). 2^32 acks on one socket wrap around; an id is only reused
+  // if the ack sent 4 billion emits earlier is still pending.
+  uint32_t next_ack_id_ = 0;
+
+ public:
+  uint64_t mark = 0;  // broadcast dedupe stamp (see NamespaceShard::mark_seq)
   // Connection state recovery, only when it is on (most sockets carry none of it).
   struct Recovery {
     net::InlineId pid;               // private session id the client sends back
@@ -95,7 +103,6 @@ class Socket : public std::enable_shared_from_this<Socket> {
   boost::json::object data_;
   std::vector<std::string> rooms_;
   std::vector<PendingAck> pending_acks_;
-  uint64_t next_ack_id_ = 0;
   net::TokenBucket events_;
 };
 

@@ -96,7 +96,10 @@ struct ClusterHeartbeat::State : std::enable_shared_from_this<State> {
       h.namespaces = count_sockets(sockets);
       // Not queued while the broker is down: a stale heartbeat is worth
       // nothing, and the outage queue is for broadcasts.
-      if (self->broker.health().state == BrokerState::up) self->publish(h);
+      if (self->broker.health().state == BrokerState::up)
+        for (auto& chunk :
+             cluster::split_heartbeat(h, self->options.chunk_users, self->options.chunk_bytes))
+          self->publish(chunk);
       if (self->options.on_change) self->report_changes(h.namespaces);
     });
     timer.expires_after(std::chrono::milliseconds(options.heartbeat_ms));

@@ -6,6 +6,14 @@
 // heartbeats stop for `node_timeout_ms` is dropped (it died); stop() says
 // `bye` so the others drop this one at once. Full state every time: no
 // deltas to lose, a restarted node is complete after one period.
+//
+// The state is split into chunks of at most `chunk_users` users (and about
+// `chunk_bytes`), all with the period's generation, so no message grows with
+// the node's users; receivers swap in a generation only once every chunk of
+// it arrived (ClusterNodeTable). Chunked full snapshots rather than deltas:
+// a lost chunk costs one period of staleness, not a resync protocol (sequence
+// gaps, resync requests, a base snapshot to fetch), and a receiver that joins
+// late needs nothing but the next period.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,6 +33,8 @@ using PresenceChange = std::function<void(const std::string& user, bool online)>
 struct HeartbeatOptions {
   uint32_t heartbeat_ms = 2000;
   uint32_t node_timeout_ms = 6000;
+  uint32_t chunk_users = 5000;     // users per heartbeat message at most
+  size_t chunk_bytes = 256 << 10;  // user bytes per message at most (under the broker's limit)
   // Set: once per period this node compares the users online anywhere (its
   // own and the live nodes' heartbeats) with the previous period's, and calls
   // it for each user who came or went. Each node sees every change.

@@ -2,9 +2,16 @@
 // The other nodes of a cluster as their heartbeats describe them, each kept
 // until a `bye` or until no heartbeat came for `timeout` (a node that died
 // without saying so). Thread-safe; time is passed in, so tests drive it.
+//
+// A snapshot may come in chunks (cluster_message.hpp): they are put together
+// aside and swapped in only when every chunk of the generation arrived, so
+// readers see the last complete snapshot, never half of one (no user seems
+// to leave while a big snapshot is in transit). A chunk of a newer
+// generation drops an unfinished older one. Any chunk keeps the node alive.
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +25,9 @@ class ClusterNodeTable {
   explicit ClusterNodeTable(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
   enum class Change { none, joined, left };
-  // A heartbeat seen at `now`: `joined` for a node not known before, `left`
-  // for the bye of a known one. An older `seq` than the one kept is ignored.
+  // A heartbeat (chunk) seen at `now`: `joined` for a node not known before
+  // (its snapshot is empty until one is complete), `left` for the bye of a
+  // known one. An older `seq` than the one kept or assembled is ignored.
   Change apply(cluster::Heartbeat h, Clock::time_point now);
   // Drops the nodes silent for longer than the timeout; returns their ids.
   std::vector<std::string> expire(Clock::time_point now);
@@ -29,10 +37,23 @@ class ClusterNodeTable {
   bool is_alive(const std::string& uid, Clock::time_point now) const;
 
  private:
-  struct Entry {
-    cluster::Heartbeat last;
-    Clock::time_point seen;
+  struct Assembly {
+    uint64_t seq = 0;
+    uint32_t chunks = 0;
+    std::vector<bool> got;
+    size_t count = 0;
+    size_t users = 0;
+    cluster::Heartbeat parts;
   };
+  struct Entry {
+    cluster::Heartbeat last;  // the last complete snapshot
+    Clock::time_point seen;
+    std::optional<Assembly> next;  // chunks of a newer one, arriving
+  };
+  // Users one snapshot may hold (an assembly past it is dropped: bad input).
+  static constexpr size_t kMaxSnapshotUsers = 10'000'000;
+  // Adds chunk `h` to `e`; true when it completed a snapshot.
+  static bool assemble(Entry& e, cluster::Heartbeat h);
   bool live(const Entry& e, Clock::time_point now) const { return now - e.seen <= timeout_; }
 
   std::chrono::milliseconds timeout_;

@@ -37,6 +37,17 @@ std::vector<cluster::SocketInfo> select_sockets(const std::vector<cluster::Socke
   return out;
 }
 
+std::map<std::string, uint64_t> count_rooms(const std::vector<cluster::SocketInfo>& all,
+                                            const std::string& nsp) {
+  std::map<std::string, uint64_t> out;
+  for (auto& s : all) {
+    if (s.nsp != nsp) continue;
+    for (auto& r : s.rooms)
+      if (r != s.id) ++out[r];
+  }
+  return out;
+}
+
 namespace {
 
 json::value bus_payload(const json::array& data) {
@@ -52,8 +63,10 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     std::string nsp;
     FetchResult fetch;
     EmitResult emit;
+    RoomCountsResult counts;
     std::function<void(FetchResult)> fetch_done;
     std::function<void(EmitResult)> emit_done;
+    std::function<void(RoomCountsResult)> counts_done;
     size_t answered = 0;            // other nodes (Node.js peers included)
     size_t expected = 0;            // other live Switchboard nodes when asked
     std::set<std::string> waiting;  // those of them that have not answered
@@ -65,21 +78,25 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   ClusterChannels channels;
   std::string uid;
   uint32_t timeout_ms;
+  size_t max_answer_bytes;
   const ClusterNodeTable& nodes;
   LocalSockets local;
   intra::EventBus& bus;
   SubscriptionId requests_sub = 0, responses_sub = 0;
+  std::vector<SubscriptionId> counted_subs;
+  AckBroadcaster ack_broadcaster;  // count_in(): plain SUBSCRIBEs, no-op handlers
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> next_id{0};
   std::unordered_map<std::string, std::shared_ptr<Pending>> pending;  // broker's worker only
   hub::LogLimiter log_limiter;
 
-  State(Broker& b, ClusterChannels c, std::string u, uint32_t t, const ClusterNodeTable& n,
-        LocalSockets l, intra::EventBus& e)
+  State(Broker& b, ClusterChannels c, std::string u, uint32_t t, size_t max_answer,
+        const ClusterNodeTable& n, LocalSockets l, intra::EventBus& e)
       : broker(b),
         channels(std::move(c)),
         uid(std::move(u)),
         timeout_ms(t),
+        max_answer_bytes(max_answer),
         nodes(n),
         local(std::move(l)),
         bus(e) {}
@@ -106,6 +123,10 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
       p->emit.nodes = p->answered + (p->local_done ? 1 : 0);
       p->emit.expected = p->expected + 1;
       p->emit_done(std::move(p->emit));
+    } else if (p->kind == cluster::RequestKind::room_counts) {
+      p->counts.nodes = p->answered + (p->local_done ? 1 : 0);
+      p->counts.expected = p->expected + 1;
+      p->counts_done(std::move(p->counts));
     } else {
       p->fetch.nodes = p->answered + (p->local_done ? 1 : 0);
       p->fetch.expected = p->expected + 1;
@@ -156,8 +177,13 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     if (p->kind == cluster::RequestKind::server_side_emit) {
       if (!r.data) return;
       p->emit.responses.push_back(std::move(*r.data));
+    } else if (p->kind == cluster::RequestKind::room_counts) {
+      if (!r.room_counts) return;
+      for (auto& [room, n] : *r.room_counts) p->counts.rooms[room] += n;
+      if (r.truncated) p->counts.truncated.push_back(Truncation{r.node, 0});
     } else {
       if (!r.sockets) return;
+      if (r.truncated) p->fetch.truncated.push_back(Truncation{r.node, r.total});
       for (auto& s : *r.sockets) {
         s.nsp = p->nsp;
         if (s.node.empty()) s.node = r.node;
@@ -169,25 +195,63 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     maybe_finish(r.request_id, *p);
   }
 
+  // msgpack on the request channel: a Node.js peer's broadcast with acks.
+  void on_ack_broadcast(const std::string& nsp, const Message& m, Ack& ack) {
+    if (!ack_broadcaster) return;
+    emitter::AckBroadcast a;
+    const auto err = emitter::decode_ack_broadcast(m.payload, a);
+    if (err == emitter::DecodeError::UnknownRequest) return;  // another msgpack request
+    if (err != emitter::DecodeError::None) return ack.bad("bad broadcast with acks");
+    if (a.broadcast.uid == uid || a.broadcast.local || a.broadcast.nsp != nsp) return;
+    std::weak_ptr<State> weak = weak_from_this();
+    const std::string id = a.request_id;
+    ack_broadcaster(
+        std::move(a),
+        [weak, id, nsp](size_t n) {
+          if (auto s = weak.lock())
+            s->send(s->channels.response(nsp), emitter::encode_client_count(id, n));
+        },
+        [weak, id, nsp](json::value arg) {
+          if (auto s = weak.lock())
+            s->send(s->channels.response(nsp), emitter::encode_broadcast_ack(id, arg));
+        });
+  }
+
   void on_request(const Message& m, Ack& ack) {
     auto nsp = channels.nsp_of_request(m.topic);
     if (!nsp) return;
+    if (!m.payload.empty() && m.payload[0] != '{') return on_ack_broadcast(*nsp, m, ack);
     cluster::Request r;
     // Join/leave/disconnect and plain serverSideEmit are the EmitterBridge's.
     if (!cluster::decode_request(m.payload, r)) return;
     if (r.uid == uid) return;  // ours, back from the broker
-    // Only Switchboard nodes (they heartbeat) are answered: a Node.js peer
-    // counts answers without knowing we are there, and ours would stand in
-    // for those of its real peers.
-    if (!nodes.is_alive(r.uid, ClusterNodeTable::Clock::now())) return;
+    // Every asker is answered, Node.js peers too: on Redis this node is
+    // subscribed to the request channels (count_in()), so a Node.js peer
+    // counts it (`PUBSUB NUMSUB`) and waits for its answer.
     (void)ack;
     auto self = shared_from_this();
     switch (r.kind) {
+      case cluster::RequestKind::all_sockets:
+        local([self, r = std::move(r), nsp = *nsp](std::vector<cluster::SocketInfo> all) {
+          std::vector<std::string> ids;
+          for (auto& s : select_sockets(all, nsp, r.rooms, {})) ids.push_back(std::move(s.id));
+          self->send(self->channels.response(nsp),
+                     cluster::encode_socket_ids_response(r.request_id, self->uid, ids));
+        });
+        return;
       case cluster::RequestKind::fetch_sockets:
         local([self, r = std::move(r), nsp = *nsp](std::vector<cluster::SocketInfo> all) {
           self->send(self->channels.response(nsp),
                      cluster::encode_sockets_response(r.request_id, self->uid,
-                                                      select_sockets(all, nsp, r.rooms, r.except)));
+                                                      select_sockets(all, nsp, r.rooms, r.except),
+                                                      self->max_answer_bytes));
+        });
+        return;
+      case cluster::RequestKind::room_counts:
+        local([self, id = r.request_id, nsp = *nsp](std::vector<cluster::SocketInfo> all) {
+          self->send(self->channels.response(nsp),
+                     cluster::encode_room_counts_response(id, self->uid, count_rooms(all, nsp),
+                                                          self->max_answer_bytes));
         });
         return;
       case cluster::RequestKind::all_rooms:
@@ -210,10 +274,11 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
 };
 
 ClusterRequests::ClusterRequests(Broker& broker, ClusterChannels channels, std::string uid,
-                                 uint32_t timeout_ms, const ClusterNodeTable& nodes,
-                                 LocalSockets local, intra::EventBus& bus)
-    : st_(std::make_shared<State>(broker, std::move(channels), std::move(uid), timeout_ms, nodes,
-                                  std::move(local), bus)) {
+                                 uint32_t timeout_ms, size_t max_answer_bytes,
+                                 const ClusterNodeTable& nodes, LocalSockets local,
+                                 intra::EventBus& bus)
+    : st_(std::make_shared<State>(broker, std::move(channels), std::move(uid), timeout_ms,
+                                  max_answer_bytes, nodes, std::move(local), bus)) {
   std::weak_ptr<State> weak = st_;
   auto on_req = [weak](const Message& m, Ack ack) {
     if (auto s = weak.lock()) s->on_request(m, ack);
@@ -235,6 +300,22 @@ ClusterRequests::ClusterRequests(Broker& broker, ClusterChannels channels, std::
 ClusterRequests::~ClusterRequests() {
   st_->broker.unsubscribe(st_->requests_sub);
   st_->broker.unsubscribe(st_->responses_sub);
+  for (auto id : st_->counted_subs) st_->broker.unsubscribe(id);
+}
+
+void ClusterRequests::set_ack_broadcaster(AckBroadcaster b) {
+  if (st_->channels.scheme() == ClusterScheme::redis) st_->ack_broadcaster = std::move(b);
+}
+
+void ClusterRequests::count_in(const std::vector<std::string>& nsps) {
+  if (st_->channels.scheme() != ClusterScheme::redis) return;
+  auto* redis = dynamic_cast<RedisBroker*>(&st_->broker);
+  if (!redis) return;
+  // The PSUBSCRIBE takes the messages; these only make the node counted
+  // (their deliveries go to no-op handlers: each request is handled once).
+  for (auto& nsp : nsps)
+    st_->counted_subs.push_back(
+        redis->subscribe_channel(st_->channels.request(nsp), [](const Message&, Ack) {}));
 }
 
 uint32_t ClusterRequests::timeout_ms() const {
@@ -269,6 +350,33 @@ void ClusterRequests::fetch_sockets(std::string nsp, std::vector<std::string> ro
         // This node's first.
         p.fetch.sockets.insert(p.fetch.sockets.begin(), std::make_move_iterator(mine.begin()),
                                std::make_move_iterator(mine.end()));
+        p.local_done = true;
+        s->maybe_finish(id, p);
+      });
+    });
+  });
+}
+
+void ClusterRequests::room_counts(std::string nsp, std::function<void(RoomCountsResult)> done) {
+  if (st_->stopped.load()) return done(RoomCountsResult{});
+  st_->broker.worker().post([s = st_, nsp = std::move(nsp), done = std::move(done)]() mutable {
+    auto p = std::make_shared<State::Pending>();
+    p->kind = cluster::RequestKind::room_counts;
+    p->nsp = nsp;
+    p->counts_done = std::move(done);
+    cluster::Request r;
+    r.kind = cluster::RequestKind::room_counts;
+    r.uid = s->uid;
+    r.request_id = s->new_id();
+    const std::string id = r.request_id;
+    s->begin(p, std::move(r), s->timeout_ms);
+    s->local([s, id, nsp](std::vector<cluster::SocketInfo> all) {
+      auto mine = count_rooms(all, nsp);
+      s->broker.worker().post([s, id, mine = std::move(mine)] {
+        auto it = s->pending.find(id);
+        if (it == s->pending.end()) return;
+        auto& p = *it->second;
+        for (auto& [room, n] : mine) p.counts.rooms[room] += n;
         p.local_done = true;
         s->maybe_finish(id, p);
       });

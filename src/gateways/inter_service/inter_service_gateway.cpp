@@ -293,8 +293,39 @@ void InterServiceGateway::wire() {
       im.cluster_heartbeat = std::make_unique<ClusterHeartbeat>(
           b, channels, im.cluster.uid, im.cluster.heartbeat, im.cluster.local);
       im.cluster_requests = std::make_unique<ClusterRequests>(
-          b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster_heartbeat->nodes(),
-          im.cluster.local, im.bus);
+          b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster.max_answer_bytes,
+          im.cluster_heartbeat->nodes(), im.cluster.local, im.bus);
+      im.cluster_requests->count_in(im.sio.namespace_names());
+      // A Node.js peer's broadcast with acks: counted from a snapshot, then
+      // sent to those sockets only, so the count and the acks agree.
+      im.cluster_requests->set_ack_broadcaster(
+          [sio = &im.sio, local = im.cluster.local](emitter::AckBroadcast a,
+                                                    std::function<void(size_t)> count,
+                                                    std::function<void(json::value)> ack) {
+            auto shared = std::make_shared<emitter::AckBroadcast>(std::move(a));
+            local([sio, shared, count, ack](std::vector<cluster::SocketInfo> all) {
+              auto& b = shared->broadcast;
+              auto ids = std::make_shared<std::set<std::string, std::less<>>>();
+              for (auto& s : select_sockets(all, b.nsp, b.rooms, b.except)) ids->insert(s.id);
+              count(ids->size());
+              if (ids->empty() || !sio->find_namespace(b.nsp)) return;
+              const auto timeout =
+                  std::chrono::milliseconds(shared->timeout_ms ? shared->timeout_ms : 10000);
+              sio->for_each_socket(
+                  b.nsp, b.rooms, b.except, [shared, ids, ack, timeout](sio::Socket& s) {
+                    if (!ids->count(s.id())) return;
+                    auto& d = shared->broadcast.data;
+                    std::vector<sio::Bytes> attachments(shared->broadcast.attachments.begin(),
+                                                        shared->broadcast.attachments.end());
+                    s.emit_with_ack(
+                        std::string(d[0].as_string()), json::array(d.begin() + 1, d.end()), timeout,
+                        [ack](sio::AckResult r) {
+                          if (r.ok) ack(r.args.empty() ? json::value(nullptr) : r.args[0]);
+                        },
+                        std::move(attachments));
+                  });
+            });
+          });
     }
     // Connection state recovery across the nodes: a Redis Stream next to the
     // pub/sub channels, or JetStream streams on NATS.

@@ -59,6 +59,7 @@ struct ClusterSpec {
   uint32_t request_timeout_ms = 5000;  // fetchSockets / serverSideEmit answers
   LocalSockets local{};                // this node's sockets (presence, fetchSockets)
   bool presence_events = false;        // bus events presence.online / presence.offline
+  size_t max_answer_bytes = 1 << 20;   // one request's answer (the broker's payload bound)
 };
 
 class ClusterRequests;

@@ -464,6 +464,21 @@ SubscriptionId RedisBroker::subscribe_glob(std::string_view glob, MessageHandler
   return id;
 }
 
+SubscriptionId RedisBroker::subscribe_channel(std::string_view channel, MessageHandler handler) {
+  if (channel.empty() || channel.size() > topic_pattern::kMaxLength)
+    throw std::invalid_argument("invalid channel '" + std::string(channel) + "'");
+  const SubscriptionId id = impl_->next_subscription_id();
+  BrokerCore::post(
+      impl_, [id, c = std::string(channel),
+              h = std::make_shared<const MessageHandler>(std::move(handler))](Impl& s) mutable {
+        if (s.stopping()) return;
+        const std::string key = "c:" + c;
+        s.acquire(key, false, c).subs.push_back(id);
+        s.subs.emplace(id, Impl::Sub{c, key, std::move(h), true});
+      });
+  return id;
+}
+
 void RedisBroker::unsubscribe(SubscriptionId id) {
   BrokerCore::post(impl_, [id](Impl& s) {
     auto it = s.subs.find(id);

@@ -61,6 +61,9 @@ class RedisBroker final : public Broker {
   // Redis only: PSUBSCRIBE to a raw glob, no topic syntax, no filtering (what
   // the Socket.IO adapter does: `socket.io#/#*`). Survives reconnections.
   SubscriptionId subscribe_glob(std::string_view glob, MessageHandler handler);
+  // Redis only: SUBSCRIBE to one raw channel name, no topic syntax (to be
+  // counted by `PUBSUB NUMSUB`, as Socket.IO adapter peers count each other).
+  SubscriptionId subscribe_channel(std::string_view channel, MessageHandler handler);
   void reply(const Message& request, Message reply, PublishCallback done) override;
   Health health() const override;
   Counters counters() const override;

@@ -1,0 +1,162 @@
+// A mixed cluster on one real redis-server: two switchboard nodes and a real
+// Node.js socket.io server with @socket.io/redis-adapter (same key), each with
+// a socket.io-client in room "team". The Node server counts the switchboard
+// nodes (`PUBSUB NUMSUB` of the request channel: serverCount() is 3) and gets
+// their answers: fetchSockets() (request type 5) and serverSideEmitWithAck()
+// (6) list or answer for every node, and a broadcast with acks (7) reaches
+// the switchboard nodes' clients and collects their acks. allSockets requests
+// (type 0, which adapter versions before 8 send) are answered with socket ids.
+//
+// socket.io, @socket.io/redis-adapter and redis are the benchmark reference
+// server's (bench/reference: `npm ci` there, or SB_REFERENCE_MODULES).
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { after, before, describe, it } from "node:test";
+import jwt from "jsonwebtoken";
+import { connect, namespace, startServer, waitFor } from "./lib/server.mjs";
+import { startRedis } from "./lib/brokers.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const modules = process.env.SB_REFERENCE_MODULES ?? path.join(here, "../../bench/reference/node_modules");
+const requireRef = createRequire(path.join(modules, "..", "package.json"));
+const load = (name) => import(pathToFileURL(requireRef.resolve(name)).href);
+
+const SECRET = "e2e-secret";
+const KEY = "test-key";
+const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
+
+function nodeConfig(url) {
+  return `
+[auth]
+allow_anonymous = true
+jwt_secret = "${SECRET}"
+[api]
+keys = ["${KEY}"]
+${namespace("/")}
+
+[[brokers]]
+name = "cluster"
+kind = "redis"
+url = "${url}"
+
+[cluster]
+enabled = true
+broker = "cluster"
+heartbeat_ms = 200
+node_timeout_ms = 1500
+`;
+}
+
+describe("a Node.js socket.io server with the Redis adapter next to switchboard nodes", () => {
+  const cleanup = [];
+  let io;
+  let nodeIds = [];
+  let rawPub, rawSub; // a plain Redis client, as an older adapter peer
+  const clients = {};
+
+  before(async () => {
+    const { Server } = await load("socket.io");
+    const { createAdapter } = await load("@socket.io/redis-adapter");
+    const { createClient } = await load("redis");
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const url = `redis://127.0.0.1:${redis.port}`;
+    const nodes = await Promise.all([0, 1].map(() => startServer(nodeConfig(url))));
+    cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
+    await waitFor(
+      async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
+      "the nodes' broker up",
+    );
+    nodeIds = await Promise.all(
+      nodes.map(async (n) => (await (await fetch(`${n.url}/api/node`, { headers: { "x-api-key": KEY } })).json()).cluster.node),
+    );
+    const pub = createClient({ url });
+    const sub = pub.duplicate();
+    rawPub = pub.duplicate();
+    rawSub = pub.duplicate();
+    for (const c of [pub, sub, rawPub, rawSub]) c.on("error", () => {});
+    await Promise.all([pub.connect(), sub.connect(), rawPub.connect(), rawSub.connect()]);
+    const http = createServer();
+    io = new Server(http, { adapter: createAdapter(pub, sub, { requestsTimeout: 3000 }) });
+    io.on("connection", (s) => {
+      s.join("team");
+      s.data.user = "node-user";
+    });
+    io.on("cluster.ping", (n, ack) => ack?.({ node: "node-js", n }));
+    await new Promise((r) => http.listen(0, "127.0.0.1", r));
+    cleanup.push(async () => {
+      io.close();
+      await Promise.allSettled([pub.quit(), sub.quit(), rawPub.quit(), rawSub.quit()]);
+    });
+    clients.a = await connect(nodes[0].url, { auth: { token: token("alice") } });
+    clients.b = await connect(nodes[1].url, { auth: { token: token("bob") } });
+    clients.n = await connect(`http://127.0.0.1:${http.address().port}`);
+    clients.a.on("ask", (n, cb) => cb(`alice-${n}`));
+    clients.b.on("ask", (n, cb) => cb(`bob-${n}`));
+    clients.n.on("ask", (n, cb) => cb(`node-${n}`));
+    await clients.a.timeout(3000).emitWithAck("join", "team");
+    await clients.b.timeout(3000).emitWithAck("join", "team");
+    cleanup.push(() => Object.values(clients).forEach((s) => s.disconnect()));
+  });
+
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it("counts the switchboard nodes (PUBSUB NUMSUB)", async () => {
+    await waitFor(async () => (await io.of("/").adapter.serverCount()) === 3, "serverCount() 3");
+  });
+
+  it("allSockets requests (type 0, as adapter versions before 8 send them) are answered with ids", async () => {
+    // @socket.io/redis-adapter 8 answers type 0 but its allSockets() is local:
+    // ask as an older peer does, on the wire.
+    const answers = [];
+    await rawSub.subscribe("socket.io-response#/#", (m) => answers.push(JSON.parse(m)));
+    const ask = (requestId, rooms) =>
+      rawPub.publish("socket.io-request#/#", JSON.stringify({ uid: "old-peer", requestId, type: 0, rooms }));
+    await ask("all-1", []);
+    await ask("team-1", ["team"]);
+    const got = await waitFor(() => {
+      const all = answers.filter((a) => a.requestId === "all-1");
+      const team = answers.filter((a) => a.requestId === "team-1");
+      // Both switchboard nodes and the Node server answer each.
+      return all.length === 3 && team.length === 3 && { all, team };
+    }, "three answers to each allSockets request");
+    const ids = (list) => list.flatMap((a) => a.sockets).sort();
+    assert.deepEqual(ids(got.all), [clients.a.id, clients.b.id, clients.n.id].sort());
+    assert.deepEqual(ids(got.team), [clients.a.id, clients.b.id, clients.n.id].sort());
+    await ask("alice-1", ["user:alice"]);
+    const alice = await waitFor(() => {
+      const l = answers.filter((a) => a.requestId === "alice-1");
+      return l.length === 3 && l;
+    }, "answers for user:alice");
+    assert.deepEqual(ids(alice), [clients.a.id]);
+  });
+
+  it("fetchSockets() waits for and gets the switchboard nodes' sockets", async () => {
+    const got = await io.in("team").fetchSockets();
+    const byId = Object.fromEntries(got.map((s) => [s.id, s]));
+    assert.equal(got.length, 3);
+    assert.equal(byId[clients.a.id].data.user, "alice");
+    assert.equal(byId[clients.a.id].data.node, nodeIds[0]);
+    assert.equal(byId[clients.b.id].data.node, nodeIds[1]);
+    assert.ok(byId[clients.a.id].rooms.has("team"));
+  });
+
+  it("serverSideEmitWithAck() gets every switchboard node's answer", async () => {
+    const answers = await io.serverSideEmitWithAck("cluster.ping", 1);
+    assert.deepEqual(answers.map((a) => a.node).sort(), [...nodeIds].sort());
+  });
+
+  it("a broadcast with acks (type 7) reaches the switchboard nodes' clients and gets their acks", async () => {
+    const all = await io.timeout(5000).emitWithAck("ask", 1);
+    assert.deepEqual([...all].sort(), ["alice-1", "bob-1", "node-1"]);
+    const team = await io.to("team").except("user:bob").timeout(5000).emitWithAck("ask", 2);
+    assert.deepEqual([...team].sort(), ["alice-2", "node-2"]);
+    const bob = await io.to("user:bob").timeout(5000).emitWithAck("ask", 3);
+    assert.deepEqual(bob, ["bob-3"]);
+  });
+});
