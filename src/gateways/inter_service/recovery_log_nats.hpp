@@ -15,7 +15,9 @@
 //    replays the log from the offset (which must still be its first message).
 // <P> is the prefix with every byte outside [A-Za-z0-9-] as `_XX` (stream names
 // allow no dots): "socket.io" -> "socket_2Eio". The streams are created at
-// start by whichever node comes first (the same settings are accepted again).
+// start by whichever node comes first (the same settings are accepted again;
+// other settings are updated), and again by a reader that finds them gone (a
+// server that lost its store: the sequence starts over).
 // One cnats connection (reconnecting forever), a writer thread (publishes,
 // saves, restores, in order) and a reader thread. While NATS is down,
 // broadcasts are delivered here without an offset and go to the other nodes on
