@@ -93,6 +93,14 @@ TEST(BrokerUrl, ParsesRedisUrls) {
   EXPECT_THROW(parse_redis_url("redis://:1"), std::invalid_argument);
 }
 
+TEST(BrokerUrl, ParsesNatsUrlLists) {
+  EXPECT_EQ(parse_nats_urls("nats://a:4222, nats://u:p@b:4223"),
+            (std::vector<std::string>{"nats://a:4222", "nats://u:p@b:4223"}));
+  EXPECT_EQ(parse_nats_urls("tls://a:4222"), std::vector<std::string>{"tls://a:4222"});
+  EXPECT_TRUE(parse_nats_urls("").empty());
+  EXPECT_THROW(parse_nats_urls("nats://a:4222,a:4223"), std::invalid_argument);
+}
+
 // Numbers pass through every codec unchanged (boost::json::parse rounds some
 // 17-digit doubles wrongly; tests/fuzz corpus/message_codec/long_number).
 TEST(MessageCodec, KeepsNumbersExact) {

@@ -71,3 +71,19 @@ TEST(RecoveryLogCodec, BadSessionsAreRefused) {
                           R"({"sid":1,"nsp":"/","user":"","rooms":[]})"})
     EXPECT_FALSE(decode_session(bad)) << bad;
 }
+
+TEST(RecoveryLogCodec, AnEmitBecomesAnEntryAndBackWithTheJetStreamOffset) {
+  const std::vector<std::string> rooms{"r1"}, except{"sidX"};
+  const boost::json::array args{1, "two"};
+  const std::vector<sio::Bytes> attachments;
+  auto entry = entry_of_emit(
+      sio::ClusterEmit{"/chat", rooms, except, false, "news", args, attachments}, "node1");
+  EXPECT_EQ(entry.uid, "node1");
+  EXPECT_EQ(entry.nsp, "/chat");
+  EXPECT_EQ(entry.rooms, rooms);
+  EXPECT_EQ(entry.except, except);
+  auto b = broadcast_from_entry(protocol::StreamId{0, 42}, emitter::encode_broadcast(entry));
+  ASSERT_TRUE(b);
+  EXPECT_NE(text_of(*b).find(R"(42/chat,["news",1,"two","0-42"])"), std::string::npos)
+      << text_of(*b);
+}

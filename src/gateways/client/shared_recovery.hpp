@@ -3,8 +3,9 @@
 // [cluster] and [socketio.recovery] are on and the engine supports it): the
 // broadcast history and the saved sessions live in the engine, so a client
 // that drops on one node recovers on another. The inter-service gateway
-// implements it (Redis Streams: recovery_log_redis.hpp); kept free of broker
-// types so the client gateway does not depend on them.
+// implements it (Redis Streams: recovery_log_redis.hpp; NATS JetStream:
+// recovery_log_nats.hpp); kept free of broker types so the client gateway
+// does not depend on them.
 #include <functional>
 #include <memory>
 #include <optional>

@@ -94,6 +94,14 @@ RedisUrl parse_redis_url(std::string_view url) {
   return u;
 }
 
+std::vector<std::string> parse_nats_urls(std::string_view url) {
+  auto servers = split(url, ',');
+  for (auto& s : servers)
+    if (s.rfind("nats://", 0) != 0 && s.rfind("tls://", 0) != 0)
+      bad("url: expected nats://host:port[,nats://...], got \"" + s + "\"");
+  return servers;
+}
+
 std::unique_ptr<Broker> make_broker(const BrokerSpec& spec, net::Worker& worker) {
   BrokerLimits limits;
   limits.max_payload_bytes = spec.max_payload_bytes;
@@ -115,12 +123,7 @@ std::unique_ptr<Broker> make_broker(const BrokerSpec& spec, net::Worker& worker)
   }
   if (spec.kind == "nats") {
     NatsBrokerOptions o;
-    if (!spec.url.empty()) {
-      o.servers = split(spec.url, ',');
-      for (auto& s : o.servers)
-        if (s.rfind("nats://", 0) != 0 && s.rfind("tls://", 0) != 0)
-          bad("url: expected nats://host:port[,nats://...], got \"" + s + "\"");
-    }
+    if (!spec.url.empty()) o.servers = parse_nats_urls(spec.url);
     o.connection_name = "switchboard:" + spec.name;
     o.limits = limits;
     return std::make_unique<NatsBroker>(spec.name, worker, std::move(o));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateways/inter_service/broker.hpp"
 
@@ -36,6 +37,10 @@ struct RedisUrl {
   std::string user, password;
 };
 RedisUrl parse_redis_url(std::string_view url);
+
+// The servers of a nats:// URL list (empty: cnats's default). Throws
+// std::invalid_argument for a server without nats:// or tls://.
+std::vector<std::string> parse_nats_urls(std::string_view url);
 
 // Throws std::invalid_argument for an unknown kind or a bad URL.
 std::unique_ptr<Broker> make_broker(const BrokerSpec& spec, net::Worker& worker);

@@ -12,6 +12,7 @@
 #include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/cluster_requests.hpp"
 #include "gateways/inter_service/emitter_bridge.hpp"
+#include "gateways/inter_service/recovery_log_nats.hpp"
 #include "gateways/inter_service/recovery_log_redis.hpp"
 #include "gateways/inter_service/redis_broker.hpp"
 #include "gateways/intra_service/event_bus.hpp"
@@ -42,6 +43,7 @@ struct InterServiceGateway::Impl {
   std::unique_ptr<ClusterHeartbeat> cluster_heartbeat;
   std::unique_ptr<ClusterRequests> cluster_requests;
   std::unique_ptr<RedisRecoveryLog> recovery_log;
+  std::unique_ptr<NatsRecoveryLog> recovery_log_nats;
   bool wired = false;
   bool started = false;
 
@@ -326,21 +328,38 @@ void InterServiceGateway::wire() {
           });
     }
     // Connection state recovery across the nodes: a Redis Stream next to the
-    // pub/sub channels. On NATS it stays per node (each node's RecoveryStore).
+    // pub/sub channels, or JetStream streams on NATS.
+    const std::string* url = nullptr;
+    for (auto& e : im.entries)
+      if (e.broker.get() == &b) url = &e.spec.broker.url;
     if (scheme == ClusterScheme::redis && im.sio.options().recovery.enabled) {
       RecoveryLogOptions lo;
-      for (auto& e : im.entries)
-        if (e.broker.get() == &b) lo.url = parse_redis_url(e.spec.broker.url);
+      if (url) lo.url = parse_redis_url(*url);
       lo.prefix = im.cluster.prefix;
       lo.uid = im.cluster.uid;
       lo.recovery = im.sio.options().recovery;
       lo.restore_timeout_ms = im.cluster.request_timeout_ms;
       im.recovery_log = std::make_unique<RedisRecoveryLog>(lo, im.sio, *im.cluster_out);
       im.sio.set_shared_recovery(im.recovery_log.get());
+    } else if (scheme == ClusterScheme::nats && im.sio.options().recovery.enabled) {
+      NatsRecoveryLogOptions lo;
+      if (url && !url->empty()) lo.servers = parse_nats_urls(*url);
+      lo.prefix = im.cluster.prefix;
+      lo.uid = im.cluster.uid;
+      lo.recovery = im.sio.options().recovery;
+      lo.restore_timeout_ms = im.cluster.request_timeout_ms;
+      // No JetStream on the server: each node keeps its own history (the
+      // log already said so).
+      lo.on_unavailable = [sio = &im.sio] { sio->set_shared_recovery(nullptr); };
+      im.recovery_log_nats = std::make_unique<NatsRecoveryLog>(lo, im.sio, *im.cluster_out);
+      im.sio.set_shared_recovery(im.recovery_log_nats.get());
     }
     spdlog::info("cluster: node {} on broker {} ({}), prefix \"{}\"{}", im.cluster.uid, b.name(),
                  b.kind(), im.cluster.prefix,
-                 im.recovery_log ? ", recovery shared through the stream" : "");
+                 im.recovery_log ? ", recovery shared through the stream"
+                 : im.recovery_log_nats
+                     ? ", recovery shared through JetStream (if the server has it)"
+                     : "");
   }
   // Client events: one handler per namespace and event.
   for (auto& [key, list] : client_routes) {
@@ -428,15 +447,17 @@ void InterServiceGateway::start() {
   for (auto& e : im.entries) e.broker->start();
   if (im.cluster_heartbeat) im.cluster_heartbeat->start();
   if (im.recovery_log) im.recovery_log->start();
+  if (im.recovery_log_nats) im.recovery_log_nats->start();
 }
 
 void InterServiceGateway::stop() {
   auto& im = *impl_;
   // No more publishes to a stopping broker (emits may still come from other threads).
   if (im.cluster_out) im.sio.set_cluster(nullptr);
-  if (im.recovery_log) im.sio.set_shared_recovery(nullptr);
+  if (im.recovery_log || im.recovery_log_nats) im.sio.set_shared_recovery(nullptr);
   if (!im.started) return;
   if (im.recovery_log) im.recovery_log->stop();
+  if (im.recovery_log_nats) im.recovery_log_nats->stop();
   // Says bye while the broker still runs, so the other nodes drop this one now.
   if (im.cluster_heartbeat) im.cluster_heartbeat->stop();
   if (im.cluster_requests) im.cluster_requests->stop();

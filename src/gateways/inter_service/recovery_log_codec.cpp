@@ -28,6 +28,19 @@ std::shared_ptr<sio::Broadcast> broadcast_from_entry(protocol::StreamId id, emit
   return out;
 }
 
+emitter::Broadcast entry_of_emit(const sio::ClusterEmit& e, const std::string& uid) {
+  emitter::Broadcast b;
+  b.uid = uid;
+  b.nsp = std::string(e.nsp);
+  b.data.reserve(e.args.size() + 1);
+  b.data.emplace_back(boost::json::string(e.event));
+  for (auto& a : e.args) b.data.push_back(a);
+  b.attachments = e.attachments;
+  b.rooms = e.rooms;
+  b.except = e.except;
+  return b;
+}
+
 std::string encode_session(const sio::SavedSession& s) {
   json::array rooms;
   for (auto& r : s.rooms) rooms.emplace_back(json::string(r));

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateways/client/cluster_link.hpp"
 #include "gateways/client/recovery_store.hpp"
 #include "gateways/client/sio_server.hpp"
 #include "protocol/emitter_message.hpp"
@@ -22,6 +23,9 @@ namespace sb::inter_service {
 std::shared_ptr<sio::Broadcast> broadcast_from_entry(protocol::StreamId id,
                                                      std::string_view payload);
 std::shared_ptr<sio::Broadcast> broadcast_from_entry(protocol::StreamId id, emitter::Broadcast b);
+
+// What a log entry stores for a broadcast issued on node `uid`.
+emitter::Broadcast entry_of_emit(const sio::ClusterEmit& e, const std::string& uid);
 
 std::string encode_session(const sio::SavedSession& s);
 // nullopt when not one of ours (bad JSON, missing fields); pid is left empty.

@@ -71,7 +71,7 @@ constexpr size_t kPage = 1000;      // XRANGE page
 
 RedisRecoveryLog::RedisRecoveryLog(RecoveryLogOptions options, sio::SioServer& sio,
                                    ClusterPublisher& fallback)
-    : o_(std::move(options)), sio_(sio), fallback_(fallback) {}
+    : o_(std::move(options)), sio_(sio), fallback_(fallback), recent_(o_.recent_entries) {}
 
 RedisRecoveryLog::~RedisRecoveryLog() {
   stop();
@@ -195,15 +195,7 @@ void RedisRecoveryLog::writer_loop() {
 }
 
 void RedisRecoveryLog::append(const sio::ClusterEmit& e) {
-  auto b = std::make_shared<emitter::Broadcast>();
-  b->uid = o_.uid;
-  b->nsp = std::string(e.nsp);
-  b->data.reserve(e.args.size() + 1);
-  b->data.emplace_back(boost::json::string(e.event));
-  for (auto& a : e.args) b->data.push_back(a);
-  b->attachments = e.attachments;
-  b->rooms = e.rooms;
-  b->except = e.except;
+  auto b = std::make_shared<emitter::Broadcast>(entry_of_emit(e, o_.uid));
   enqueue([this, b](redisContext* c) {
     if (!c) {
       fallback(*b);
@@ -310,23 +302,9 @@ void RedisRecoveryLog::restore(std::string pid, std::string offset, std::string 
   });
 }
 
-void RedisRecoveryLog::remember(std::shared_ptr<const sio::Broadcast> b) {
-  std::lock_guard lock(recent_mu_);
-  recent_.push_back(std::move(b));
-  while (recent_.size() > o_.recent_entries) {
-    covered_from_ = recent_.front()->stream_id;
-    recent_.pop_front();
-  }
-}
-
 std::optional<std::vector<std::shared_ptr<const sio::Broadcast>>> RedisRecoveryLog::recent(
     protocol::StreamId after, protocol::StreamId upto) const {
-  std::lock_guard lock(recent_mu_);
-  if (!covered_ || after < covered_from_) return std::nullopt;
-  std::vector<std::shared_ptr<const sio::Broadcast>> out;
-  for (auto& b : recent_)
-    if (b->stream_id > after && b->stream_id <= upto) out.push_back(b);
-  return out;
+  return recent_.window(after, upto);
 }
 
 bool RedisRecoveryLog::read_batch(redisContext* c) {
@@ -350,7 +328,7 @@ bool RedisRecoveryLog::read_batch(redisContext* c) {
           spdlog::warn("cluster recovery log: entry {} is not a broadcast", id.to_string());
         continue;
       }
-      remember(b);
+      recent_.remember(b);
       sio_.broadcast(std::move(b));
     }
   }
@@ -385,13 +363,8 @@ void RedisRecoveryLog::reader_loop() {
       spdlog::info("cluster recovery log: stream \"{}\" from {}", stream_key(),
                    last_read_.to_string());
     }
-    {
-      // Entries missed while away may have been trimmed: restart what is held.
-      std::lock_guard lock(recent_mu_);
-      recent_.clear();
-      covered_from_ = last_read_;
-      covered_ = true;
-    }
+    // Entries missed while away may have been trimmed: restart what is held.
+    recent_.reset(last_read_);
     {
       std::lock_guard lock(mu_);
       reader_ready_ = true;

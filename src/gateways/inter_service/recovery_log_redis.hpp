@@ -30,6 +30,7 @@
 
 #include "gateways/client/shared_recovery.hpp"
 #include "gateways/inter_service/broker_factory.hpp"
+#include "gateways/inter_service/recovery_recent.hpp"
 #include "hub/log_limiter.hpp"
 
 struct redisContext;
@@ -88,7 +89,6 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
   redisContext* connect(uint32_t timeout_ms);
   void fallback(const emitter::Broadcast& b);
   bool read_batch(redisContext* c);
-  void remember(std::shared_ptr<const sio::Broadcast> b);
 
   RecoveryLogOptions o_;
   sio::SioServer& sio_;
@@ -103,11 +103,7 @@ class RedisRecoveryLog final : public sio::SharedRecovery {
   bool writer_down_ = false;   // the writer has no connection: refuse at once
   std::thread writer_, reader_;
 
-  // Entries the reader delivered, every one after covered_from_.
-  mutable std::mutex recent_mu_;
-  std::deque<std::shared_ptr<const sio::Broadcast>> recent_;
-  protocol::StreamId covered_from_;
-  bool covered_ = false;
+  RecentEntries recent_;                    // what the reader delivered
   protocol::StreamId last_read_;            // reader thread only
   std::atomic<uint64_t> last_added_ms_{0};  // Redis's clock, from the last XADD
 };

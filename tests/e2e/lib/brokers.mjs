@@ -66,8 +66,13 @@ export function startRedis() {
   ]);
 }
 
-export function startNats() {
-  return managed("nats", (port) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port)]]);
+// `jetstream: true` enables JetStream with its store in the server's own temp
+// dir (kept across restart(), as a real deployment keeps its store).
+export function startNats({ jetstream = false } = {}) {
+  return managed("nats", (port, dir) => [
+    "nats-server",
+    ["-a", "127.0.0.1", "-p", String(port), ...(jetstream ? ["-js", "-sd", dir] : [])],
+  ]);
 }
 
 // librdkafka's mock cluster with `topics` ("name" or "name:partitions")
