@@ -395,7 +395,10 @@ TEST_F(RecoveryLogNatsTest, AServerThatLostItsStoreGetsTheStreamsAgain) {
   ASSERT_TRUE(wait_until(
       [&] {
         a->emit({"r1"}, 6);
-        return a->last() != StreamId{0, 5};  // an entry of the new stream
+        // An entry of the new stream delivered, and held in the node's ring (the
+        // reader adds it there and posts the delivery: either may come first).
+        const auto h = a->log->recent({}, kAll);
+        return a->last() != StreamId{0, 5} && h && !h->empty();
       },
       std::chrono::seconds(30)));
   // Its sequence started over: what this node holds now begins at 1.
