@@ -290,8 +290,9 @@ TEST_F(RecoveryLogNatsTest, ALongReplayIsRead) {
 }
 
 TEST_F(RecoveryLogNatsTest, NatsDownRefusesAtOnceAndFallsBackThenRecovers) {
-  auto a = node("nodeA");
+  // Declared before the node: its broker may still deliver while the node stops.
   sb::test::Collector<std::string> pubsub;
+  auto a = node("nodeA");
   a->broker->subscribe("socket.io./.broadcast",
                        [&](const Message& m, Ack ack) {
                          pubsub.add(m.payload);
@@ -358,8 +359,9 @@ TEST_F(RecoveryLogNatsTest, NatsStartedAfterTheNodeWithJetStreamIsUsedWithoutItI
 }
 
 TEST_F(RecoveryLogNatsTest, AServerThatStopsAnsweringCostsNoHangThenItIsUsedAgain) {
-  auto a = node("nodeA");
+  // Declared before the node: its broker may still deliver while the node stops.
   sb::test::Collector<std::string> pubsub;
+  auto a = node("nodeA");
   a->broker->subscribe("socket.io./.broadcast",
                        [&](const Message& m, Ack ack) {
                          pubsub.add(m.payload);

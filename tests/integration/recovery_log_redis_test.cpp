@@ -230,8 +230,9 @@ TEST_F(RecoveryLogRedisTest, ALongReplayIsReadInPages) {
 }
 
 TEST_F(RecoveryLogRedisTest, RedisDownRefusesAtOnceAndFallsBackThenRecovers) {
-  auto a = node("nodeA");
+  // Declared before the node: its broker may still deliver while the node stops.
   sb::test::Collector<std::string> pubsub;
+  auto a = node("nodeA");
   a->broker->subscribe("socket.io#/#r1#",
                        [&](const Message& m, Ack ack) {
                          pubsub.add(m.payload);
