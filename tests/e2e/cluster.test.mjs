@@ -6,40 +6,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { createClient } from "redis";
-import { connect as natsConnect } from "@nats-io/transport-node";
-import { apiEmit, connect, namespace, once, sleep, startServer, waitFor as until } from "./lib/server.mjs";
-import { startNats, startRedis } from "./lib/brokers.mjs";
+import { brokerClient } from "./lib/broker_client.mjs";
+import { startCluster } from "./lib/cluster.mjs";
+import { apiEmit, connect, namespace, once, sleep, waitFor as until } from "./lib/server.mjs";
 
 const SECRET = "e2e-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
 const SETTLE_MS = 300; // after the expected deliveries: time for a duplicate to show up
 
-
-function nodeConfig(kind, url) {
-  return `
+const NODE_CONFIG = `
 [auth]
 allow_anonymous = true
 jwt_secret = "${SECRET}"
 [api]
 keys = ["test-key"]
 ${namespace("/", 'sockets_join = "sockets_join"\nsockets_leave = "sockets_leave"\ndisconnect_sockets = "disconnect_sockets"')}
-
-[[brokers]]
-name = "cluster"
-kind = "${kind}"
-url = "${url}"
-
-[cluster]
-enabled = true
-broker = "cluster"
 `;
-}
 
 for (const kind of ["redis", "nats"]) {
   describe(`cluster over ${kind}`, () => {
     const cleanup = [];
-    let broker;
     let nodes = [];
     let published = []; // what the independent subscriber saw on the broker
     let publishRaw; // (channel, bytes): a message straight to the broker
@@ -47,41 +33,17 @@ for (const kind of ["redis", "nats"]) {
     const got = {}; // name -> [[event, ...args]]
 
     before(async () => {
-      broker = kind === "redis" ? await startRedis() : await startNats();
-      cleanup.push(() => broker.stop());
-      const url = `${kind}://127.0.0.1:${broker.port}`;
-      nodes = await Promise.all([0, 1, 2].map(() => startServer(nodeConfig(kind, url))));
-      cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
-      await until(
-        async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
-        "every node's broker up",
-      );
-      if (kind === "redis") {
-        const sub = createClient({ url });
-        sub.on("error", () => {});
-        await sub.connect();
-        cleanup.push(() => sub.destroy());
-        const take = (message, channel) => published.push({ channel: String(channel), message });
-        await sub.pSubscribe("socket.io#*", take, true);
-        await sub.pSubscribe("socket.io-request#*", take, true);
-        const pub = createClient({ url });
-        pub.on("error", () => {});
-        await pub.connect();
-        cleanup.push(() => pub.destroy());
-        publishRaw = (channel, bytes) => pub.publish(channel, bytes);
-      } else {
-        const nc = await natsConnect({ servers: `127.0.0.1:${broker.port}` });
-        cleanup.push(() => nc.close());
-        publishRaw = async (subject, bytes) => {
-          nc.publish(subject, bytes);
-          await nc.flush();
-        };
-        // Broadcasts and requests only (not the presence heartbeats).
-        const take = (_e, m) => published.push({ channel: m.subject });
-        nc.subscribe("socket.io.*.broadcast", { callback: take });
-        nc.subscribe("socket.io.*.request", { callback: take });
-        await nc.flush();
-      }
+      const cluster = await startCluster({ engine: kind, nodes: 3, config: NODE_CONFIG });
+      cleanup.push(() => cluster.stop());
+      nodes = cluster.nodes;
+      const tap = await brokerClient(cluster.broker);
+      cleanup.push(() => tap.close());
+      publishRaw = (channel, bytes) => tap.publish(channel, bytes);
+      // Broadcasts and requests only (not the presence heartbeats).
+      const watched =
+        kind === "redis" ? ["socket.io#*", "socket.io-request#*"] : ["socket.io.*.broadcast", "socket.io.*.request"];
+      const take = (message, channel) => published.push({ channel, message });
+      for (const pattern of watched) await tap.subscribe(pattern, take);
       // Per node i: a_i (in room "r"), b_i (not); alice on nodes 0 and 2.
       for (let i = 0; i < 3; i++) {
         for (const p of ["a", "b"]) sockets[`${p}${i}`] = await connect(nodes[i].url);

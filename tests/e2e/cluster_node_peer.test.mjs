@@ -16,8 +16,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { connect, namespace, startServer, waitFor } from "./lib/server.mjs";
-import { startRedis } from "./lib/brokers.mjs";
+import { clusterNodeIds, startCluster } from "./lib/cluster.mjs";
+import { connect, namespace, waitFor } from "./lib/server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = process.env.SB_REFERENCE_MODULES ?? path.join(here, "../../bench/reference/node_modules");
@@ -28,27 +28,14 @@ const SECRET = "e2e-secret";
 const KEY = "test-key";
 const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
 
-function nodeConfig(url) {
-  return `
+const NODE_CONFIG = `
 [auth]
 allow_anonymous = true
 jwt_secret = "${SECRET}"
 [api]
 keys = ["${KEY}"]
 ${namespace("/")}
-
-[[brokers]]
-name = "cluster"
-kind = "redis"
-url = "${url}"
-
-[cluster]
-enabled = true
-broker = "cluster"
-heartbeat_ms = 200
-node_timeout_ms = 1500
 `;
-}
 
 describe("a Node.js socket.io server with the Redis adapter next to switchboard nodes", () => {
   const cleanup = [];
@@ -61,18 +48,16 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
     const { Server } = await load("socket.io");
     const { createAdapter } = await load("@socket.io/redis-adapter");
     const { createClient } = await load("redis");
-    const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const url = `redis://127.0.0.1:${redis.port}`;
-    const nodes = await Promise.all([0, 1].map(() => startServer(nodeConfig(url))));
-    cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
-    await waitFor(
-      async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
-      "the nodes' broker up",
-    );
-    nodeIds = await Promise.all(
-      nodes.map(async (n) => (await (await fetch(`${n.url}/api/node`, { headers: { "x-api-key": KEY } })).json()).cluster.node),
-    );
+    const cluster = await startCluster({
+      engine: "redis",
+      nodes: 2,
+      config: NODE_CONFIG,
+      cluster: "heartbeat_ms = 200\nnode_timeout_ms = 1500",
+    });
+    cleanup.push(() => cluster.stop());
+    const { nodes } = cluster;
+    const { url } = cluster.broker;
+    nodeIds = await clusterNodeIds(nodes, KEY);
     const pub = createClient({ url });
     const sub = pub.duplicate();
     rawPub = pub.duplicate();

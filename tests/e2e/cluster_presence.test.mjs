@@ -3,19 +3,18 @@
 // socket.io-client users on different nodes; /api/presence on any node counts
 // everyone (node heartbeats); a SIGKILLed node's users vanish from the others'
 // presence once its heartbeats stop for node_timeout_ms, then come back through
-// a load balancer (a TCP proxy in this file, switched to a surviving node) and
+// a load balancer (lib/tcp_proxy.mjs, switched to a surviving node) and
 // appear again. /api/rooms (room counts) and /api/rooms/<room>/sockets
 // (fetchSockets) ask every node, /api/server-emit collects every node's answer; a node that
 // heartbeats but never answers (a fake one, published from here) makes a
 // request time out with what arrived.
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { createClient } from "redis";
-import { connect as natsConnect } from "@nats-io/transport-node";
-import { connect, namespace, sleep, startServer, waitFor } from "./lib/server.mjs";
-import { startNats, startRedis } from "./lib/brokers.mjs";
+import { brokerClient } from "./lib/broker_client.mjs";
+import { clusterNodeIds, startCluster } from "./lib/cluster.mjs";
+import { connect, namespace, waitFor } from "./lib/server.mjs";
+import { startTcpProxy } from "./lib/tcp_proxy.mjs";
 
 const SECRET = "e2e-secret";
 const KEY = "test-key";
@@ -42,33 +41,7 @@ async function presence(node) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-// A load balancer in front of the nodes: every TCP connection goes to the
-// current target; retarget() sends new connections elsewhere.
-async function startProxy(targetPort) {
-  let target = targetPort;
-  const open = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, "127.0.0.1");
-    open.add(client);
-    open.add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const close = () => (client.destroy(), upstream.destroy(), open.delete(client), open.delete(upstream));
-    client.on("error", close);
-    upstream.on("error", close);
-    client.on("close", close);
-    upstream.on("close", close);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    retarget: (port) => (target = port),
-    close: () => new Promise((r) => (open.forEach((s) => s.destroy()), server.close(r))),
-  };
-}
-
-function nodeConfig(kind, url) {
-  return `
+const NODE_CONFIG = `
 [auth]
 allow_anonymous = true
 jwt_secret = "${SECRET}"
@@ -92,21 +65,11 @@ to = "sse:pings"
 from = "bus:presence.*"
 to = "sse:presence"
 event = "{event}"
-
-[[brokers]]
-name = "cluster"
-kind = "${kind}"
-url = "${url}"
-
-[cluster]
-enabled = true
-broker = "cluster"
-heartbeat_ms = ${HEARTBEAT_MS}
+`;
+const CLUSTER_CONFIG = `heartbeat_ms = ${HEARTBEAT_MS}
 node_timeout_ms = ${NODE_TIMEOUT_MS}
 request_timeout_ms = 1000
-presence_events = true
-`;
-}
+presence_events = true`;
 
 for (const kind of ["redis", "nats"]) {
   describe(`cluster presence over ${kind}`, () => {
@@ -120,40 +83,17 @@ for (const kind of ["redis", "nats"]) {
     const sockets = {};
 
     before(async () => {
-      broker = kind === "redis" ? await startRedis() : await startNats();
-      cleanup.push(() => broker.stop());
-      const url = `${kind}://127.0.0.1:${broker.port}`;
-      nodes = await Promise.all([0, 1, 2].map(() => startServer(nodeConfig(kind, url))));
-      cleanup.push(() => Promise.all(nodes.slice(0, 2).map((n) => n.stop())));
-      cleanup.push(() => nodes[2].kill());
-      await until(
-        async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
-        "every node's broker up",
-      );
-      ids = await Promise.all(nodes.map(async (n) => (await api(n, "GET", "/api/node")).body.cluster.node));
+      const cluster = await startCluster({ engine: kind, nodes: 3, config: NODE_CONFIG, cluster: CLUSTER_CONFIG });
+      cleanup.push(() => cluster.stop());
+      ({ broker, nodes } = cluster);
+      ids = await clusterNodeIds(nodes, KEY);
       assert.equal(new Set(ids).size, 3);
-      if (kind === "redis") {
-        const pub = createClient({ url });
-        pub.on("error", () => {});
-        await pub.connect();
-        cleanup.push(() => pub.destroy());
-        publishRaw = (channel, text) => pub.publish(channel, text);
-        const sub = createClient({ url });
-        sub.on("error", () => {});
-        await sub.connect();
-        cleanup.push(() => sub.destroy());
-        await sub.subscribe("socket.io-response#/#", (m) => answers.push(JSON.parse(m)));
-      } else {
-        const nc = await natsConnect({ servers: `127.0.0.1:${broker.port}` });
-        cleanup.push(() => nc.close());
-        publishRaw = async (subject, text) => {
-          nc.publish(subject, text);
-          await nc.flush();
-        };
-        nc.subscribe("socket.io./.response", { callback: (_e, m) => answers.push(JSON.parse(m.string())) });
-        await nc.flush();
-      }
-      proxy = await startProxy(nodes[2].port);
+      const tap = await brokerClient(broker);
+      cleanup.push(() => tap.close());
+      publishRaw = (channel, text) => tap.publish(channel, text);
+      const responses = kind === "redis" ? "socket.io-response#/#" : "socket.io./.response";
+      await tap.subscribe(responses, (m) => answers.push(JSON.parse(m)));
+      proxy = await startTcpProxy(nodes[2].port);
       cleanup.push(() => proxy.close());
       // alice x2 on node 0, bob and an anonymous socket on node 1; carol and
       // dave on node 2 through the proxy, reconnecting as a browser would.

@@ -5,41 +5,26 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { io } from "socket.io-client";
-import { apiEmit, namespace, once, sleep, startServer } from "./lib/server.mjs";
-import { startRedis } from "./lib/brokers.mjs";
+import { startCluster } from "./lib/cluster.mjs";
+import { apiEmit, namespace, once, sleep } from "./lib/server.mjs";
 
-let redis;
+let cluster;
 let nodes = [];
 before(async () => {
-  redis = await startRedis();
-  const toml = `[socketio.recovery]
+  cluster = await startCluster({
+    engine: "redis",
+    nodes: 2,
+    config: `[socketio.recovery]
 enabled = true
 [auth]
 allow_anonymous = true
 [api]
 keys = ["test-key"]
-${namespace("/")}
-[[brokers]]
-name = "cluster"
-kind = "redis"
-url = "redis://127.0.0.1:${redis.port}"
-[cluster]
-enabled = true
-broker = "cluster"
-`;
-  nodes = await Promise.all([startServer(toml), startServer(toml)]);
-  for (const n of nodes) {
-    const deadline = Date.now() + 10000;
-    while ((await fetch(`${n.url}/readyz`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error("broker not up");
-      await sleep(25);
-    }
-  }
+${namespace("/")}`,
+  });
+  nodes = cluster.nodes;
 });
-after(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  await redis.stop();
-});
+after(() => cluster?.stop());
 
 it("a client recovers, on its node, the broadcasts another node sent while it was away", async () => {
   const s = io(nodes[1].url, { forceNew: true, reconnection: false, transports: ["websocket"] });

@@ -12,8 +12,9 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { io } from "socket.io-client";
-import { apiEmit, namespace, once, startServer, waitFor } from "./lib/server.mjs";
-import { startNats, startRedis } from "./lib/brokers.mjs";
+import { startCluster } from "./lib/cluster.mjs";
+import { apiEmit, namespace, once, waitFor } from "./lib/server.mjs";
+import { startTcpProxy } from "./lib/tcp_proxy.mjs";
 
 const STREAM = "socket.io-recovery"; // Redis
 const JS_STREAM = "socket_2Eio-recovery"; // JetStream: the prefix with "." as "_2E"
@@ -32,30 +33,6 @@ function redisCommand(port, ...args) {
   });
 }
 
-// A load balancer in front of the nodes: new TCP connections go to the current target.
-async function startProxy(targetPort) {
-  let target = targetPort;
-  const open = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, "127.0.0.1");
-    open.add(client);
-    open.add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const close = () => (client.destroy(), upstream.destroy(), open.delete(client), open.delete(upstream));
-    client.on("error", close);
-    upstream.on("error", close);
-    client.on("close", close);
-    upstream.on("close", close);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    retarget: (port) => (target = port),
-    close: () => new Promise((r) => (open.forEach((s) => s.destroy()), server.close(r))),
-  };
-}
-
 // The whole history dropped, as a trim past a client's offset would.
 async function dropHistory(kind, port) {
   if (kind === "redis") return redisCommand(port, "XTRIM", STREAM, "MAXLEN", "0");
@@ -68,35 +45,34 @@ async function dropHistory(kind, port) {
   }
 }
 
-function config(kind, port) {
-  return `[socketio.recovery]
+const CONFIG = `[socketio.recovery]
 enabled = true
 [auth]
 allow_anonymous = true
 [api]
 keys = ["test-key"]
-${namespace("/")}
-[[brokers]]
-name = "cluster"
-kind = "${kind}"
-url = "${kind}://127.0.0.1:${port}"
-[cluster]
-enabled = true
-broker = "cluster"
-`;
+${namespace("/")}`;
+
+// A WebSocket client on `url`, in `rooms`, that records every "news" as [n, offset].
+async function newsClient(url, rooms) {
+  const s = io(url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+  await once(s, "connect", 15000);
+  s.got = [];
+  s.on("news", (n, offset) => s.got.push([n, offset]));
+  for (const r of rooms) assert.equal(await s.emitWithAck("join", r), true);
+  return s;
 }
 
 for (const kind of ["redis", "nats"]) {
   describe(`shared recovery over ${kind}`, () => {
+    let cluster;
     let engine;
     let nodes = [];
     let proxy;
     before(async () => {
-      engine = kind === "redis" ? await startRedis() : await startNats({ jetstream: true });
-      const toml = config(kind, engine.port);
-      nodes = await Promise.all([startServer(toml), startServer(toml)]);
-      for (const n of nodes) await waitFor(async () => (await fetch(`${n.url}/readyz`)).status === 200, "broker up");
-      proxy = await startProxy(nodes[0].port);
+      cluster = await startCluster({ engine: kind, jetstream: kind === "nats", nodes: 2, config: CONFIG });
+      ({ broker: engine, nodes } = cluster);
+      proxy = await startTcpProxy(nodes[0].port);
       // Each node's log is in place once its broadcasts carry offsets.
       const probes = await Promise.all([0, 1].map((i) => witness(i, [])));
       for (const p of probes) p.on("probe", (_n, offset) => (p.offset = offset));
@@ -108,29 +84,13 @@ for (const kind of ["redis", "nats"]) {
     });
     after(async () => {
       await proxy?.close();
-      await Promise.all(nodes.map((n) => n.stop()));
-      await engine.stop();
+      await cluster?.stop();
     });
 
-    // A client through the proxy that records every "news" as [n, offset].
-    async function client(rooms) {
-      const s = io(proxy.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
-      await once(s, "connect", 15000);
-      s.got = [];
-      s.on("news", (n, offset) => s.got.push([n, offset]));
-      for (const r of rooms) assert.equal(await s.emitWithAck("join", r), true);
-      return s;
-    }
-
+    // A client through the proxy.
+    const client = (rooms) => newsClient(proxy.url, rooms);
     // A client on node `i` directly that sees what a room member sees.
-    async function witness(i, rooms) {
-      const s = io(nodes[i].url, { forceNew: true, reconnection: false, transports: ["websocket"] });
-      await once(s, "connect", 15000);
-      s.got = [];
-      s.on("news", (n, offset) => s.got.push([n, offset]));
-      for (const r of rooms) assert.equal(await s.emitWithAck("join", r), true);
-      return s;
-    }
+    const witness = (i, rooms) => newsClient(nodes[i].url, rooms);
 
     const has = (s, n) => s.got.some(([m]) => m === n);
 
@@ -261,25 +221,16 @@ for (const kind of ["redis", "nats"]) {
 }
 
 describe("a NATS server without JetStream", () => {
-  let nats;
-  let node;
+  let cluster;
   before(async () => {
-    nats = await startNats();
-    node = await startServer(config("nats", nats.port));
-    await waitFor(async () => (await fetch(`${node.url}/readyz`)).status === 200, "broker up");
+    cluster = await startCluster({ engine: "nats", nodes: 1, config: CONFIG });
   });
-  after(async () => {
-    await node?.stop();
-    await nats?.stop();
-  });
+  after(() => cluster?.stop());
 
   it("says so at start and keeps recovery per node", async () => {
+    const [node] = cluster.nodes;
     await waitFor(() => /has no JetStream.*recovery stays per node/.test(node.logs()), "the warning");
-    const s = io(node.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
-    await once(s, "connect", 15000);
-    s.got = [];
-    s.on("news", (n, offset) => s.got.push([n, offset]));
-    assert.equal(await s.emitWithAck("join", "r1"), true);
+    const s = await newsClient(node.url, ["r1"]);
     await apiEmit(node.url, { room: "r1", event: "news", data: 1 });
     await waitFor(() => s.got.length === 1, "a broadcast");
     assert.equal(typeof s.got[0][1], "string", "recorded by this node (an offset)");

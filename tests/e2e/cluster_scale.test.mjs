@@ -12,10 +12,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { createClient } from "redis";
-import { connect as natsConnect } from "@nats-io/transport-node";
-import { connect, namespace, sleep, startServer, waitFor } from "./lib/server.mjs";
-import { startNats, startRedis } from "./lib/brokers.mjs";
+import { brokerClient } from "./lib/broker_client.mjs";
+import { clusterNodeIds, startCluster } from "./lib/cluster.mjs";
+import { connect, namespace, sleep, waitFor } from "./lib/server.mjs";
 
 const SECRET = "e2e-secret";
 const KEY = "test-key";
@@ -40,8 +39,7 @@ async function presence(node) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-function nodeConfig(kind, url) {
-  return `
+const NODE_CONFIG = `
 [engineio]
 max_payload = 2000
 [auth]
@@ -59,22 +57,12 @@ access = "public"
 from = "bus:presence.*"
 to = "sse:presence"
 event = "{event}"
-
-[[brokers]]
-name = "cluster"
-kind = "${kind}"
-url = "${url}"
-
-[cluster]
-enabled = true
-broker = "cluster"
-heartbeat_ms = ${HEARTBEAT_MS}
+`;
+const CLUSTER_CONFIG = `heartbeat_ms = ${HEARTBEAT_MS}
 node_timeout_ms = ${NODE_TIMEOUT_MS}
 request_timeout_ms = 3000
 presence_events = true
-heartbeat_chunk_users = ${CHUNK_USERS}
-`;
-}
+heartbeat_chunk_users = ${CHUNK_USERS}`;
 
 // The users expected online: node i holds "n<i>-u<k>" for k < PER_NODE[i].
 function usersOf(nodeIndexes) {
@@ -92,29 +80,14 @@ for (const kind of ["redis", "nats"]) {
     const clients = [[], [], []];
 
     before(async () => {
-      const broker = kind === "redis" ? await startRedis() : await startNats();
-      cleanup.push(() => broker.stop());
-      const url = `${kind}://127.0.0.1:${broker.port}`;
-      nodes = await Promise.all([0, 1, 2].map(() => startServer(nodeConfig(kind, url))));
-      cleanup.push(() => Promise.all(nodes.slice(1).map((n) => n.stop())));
-      cleanup.push(() => nodes[0].kill());
-      await until(
-        async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
-        "every node's broker up",
-      );
-      ids = await Promise.all(nodes.map(async (n) => (await api(n, "GET", "/api/node")).body.cluster.node));
-      if (kind === "redis") {
-        const sub = createClient({ url });
-        sub.on("error", () => {});
-        await sub.connect();
-        cleanup.push(() => sub.destroy());
-        await sub.subscribe("socket.io-presence#", (m) => beats.push(JSON.parse(m)));
-      } else {
-        const nc = await natsConnect({ servers: `127.0.0.1:${broker.port}` });
-        cleanup.push(() => nc.close());
-        nc.subscribe("socket.io.presence", { callback: (_e, m) => beats.push(JSON.parse(m.string())) });
-        await nc.flush();
-      }
+      const cluster = await startCluster({ engine: kind, nodes: 3, config: NODE_CONFIG, cluster: CLUSTER_CONFIG });
+      cleanup.push(() => cluster.stop());
+      nodes = cluster.nodes;
+      ids = await clusterNodeIds(nodes, KEY);
+      const tap = await brokerClient(cluster.broker);
+      cleanup.push(() => tap.close());
+      const heartbeats = kind === "redis" ? "socket.io-presence#" : "socket.io.presence";
+      await tap.subscribe(heartbeats, (m) => beats.push(JSON.parse(m)));
       for (let i = 0; i < 3; ++i)
         for (let k = 0; k < PER_NODE[i]; ++k) {
           const s = await connect(nodes[i].url, { auth: { token: token(`n${i}-u${k}`) }, transports: ["websocket"] });

@@ -10,15 +10,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { io } from "socket.io-client";
+import { startRedis } from "./lib/brokers.mjs";
+import { startCluster } from "./lib/cluster.mjs";
 import { apiEmit, namespace, once, sleep, startServer, waitFor } from "./lib/server.mjs";
-import { startNats, startRedis } from "./lib/brokers.mjs";
 
 const SECRET = "inbox-cluster-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { algorithm: "HS256", expiresIn: 600 });
 const SETTLE_MS = 300; // after the expected pushes: time for a duplicate to show up
 
-// `cluster`: the cluster broker's [[brokers]] kind and URL, or null (one node).
-function config(redisPort, cluster = { kind: "redis", url: `redis://127.0.0.1:${redisPort}` }) {
+// The inbox in the redis-server on `redisPort` (the cluster's [[brokers]] and
+// [cluster] come from lib/cluster.mjs).
+function config(redisPort) {
   return `[auth]
 jwt_secret = "${SECRET}"
 [api]
@@ -29,17 +31,6 @@ store = "redis"
 redis_url = "redis://127.0.0.1:${redisPort}/0"
 key_prefix = "e2e:inbox:"
 ${namespace("/")}
-${
-  cluster
-    ? `[[brokers]]
-name = "cluster"
-kind = "${cluster.kind}"
-url = "${cluster.url}"
-[cluster]
-enabled = true
-broker = "cluster"`
-    : ""
-}
 `;
 }
 
@@ -84,20 +75,13 @@ for (const kind of ["redis", "nats"]) describe(`inbox shared by two nodes (Redis
   before(async () => {
     redis = await startRedis();
     cleanup.push(() => redis.stop());
-    let cluster;
-    if (kind === "nats") {
-      const nats = await startNats();
-      cleanup.push(() => nats.stop());
-      cluster = { kind, url: `nats://127.0.0.1:${nats.port}` };
-    } else {
-      cluster = { kind, url: `redis://127.0.0.1:${redis.port}` };
-    }
-    nodes = await Promise.all([0, 1].map(() => startServer(config(redis.port, cluster))));
-    cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));
-    await waitFor(
-      async () => (await Promise.all(nodes.map((n) => fetch(`${n.url}/readyz`)))).every((r) => r.status === 200),
-      "both nodes' cluster broker up",
-    );
+    const cluster = await startCluster({
+      engine: kind,
+      broker: kind === "redis" ? redis : undefined, // the inbox's redis-server, the cluster broker too
+      config: config(redis.port),
+    });
+    cleanup.push(() => cluster.stop());
+    nodes = cluster.nodes;
     // Until a notification sent on each node crosses to the other, the
     // subscriptions may not be in place yet.
     for (const [from, to] of [[0, 1], [1, 0]]) {
@@ -249,7 +233,7 @@ describe("inbox on Redis during a Redis outage", () => {
   it("answers storage_error, keeps serving, and works again when Redis is back", async () => {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
-    const node = await startServer(config(redis.port, null));
+    const node = await startServer(config(redis.port));
     cleanup.push(() => node.stop());
     const got = [];
     const s = await open(node.url, "dan", got);

@@ -8,8 +8,9 @@ import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { sleep, startServer } from "./lib/server.mjs";
 import {
-  busEmit, openSource, proxy, publish, rawGet, rawStream, record, refusal, seqOf,
+  busEmit, openSource, publish, rawGet, rawStream, record, refusal, seqOf,
 } from "./lib/sse.mjs";
+import { startTcpProxy } from "./lib/tcp_proxy.mjs";
 
 const SECRET = "e2e-secret";
 const token = (sub) => jwt.sign({ sub }, SECRET, { expiresIn: 60 });
@@ -115,7 +116,7 @@ describe("delivery", () => {
 
 describe("resume", () => {
   it("recovers from a dropped connection with nothing missed or repeated", async () => {
-    const p = await proxy(server.port);
+    const p = await startTcpProxy(server.port);
     try {
       const es = source(`${p.url}/sse/resume`);
       const got = record(es, ["ready", "n", "reset"]);

@@ -1,6 +1,7 @@
 // Real broker servers for the end-to-end tests: redis-server and nats-server
-// (Debian packages) on free loopback ports, stopped after. `restart()` kills
-// the process and starts a new one on the same port (a broker outage).
+// (Debian packages) on free loopback ports, stopped after. Each is { kind,
+// port, url, stop(), restart() }: `restart()` kills the process and starts a
+// new one on the same port (a broker outage).
 // Kafka: librdkafka's mock cluster (sb-kafka-mock, built with the tests), a
 // real Kafka protocol server on loopback.
 import { spawn } from "node:child_process";
@@ -44,7 +45,9 @@ async function managed(name, argsFor) {
   const [cmd, args] = argsFor(port, dir);
   let proc = await startProcess(cmd, args, port, name);
   return {
+    kind: name,
     port,
+    url: `${name}://127.0.0.1:${port}`,
     async stop() {
       if (proc.child.exitCode === null && proc.child.signalCode === null) {
         proc.child.kill("SIGKILL");
@@ -73,6 +76,11 @@ export function startNats({ jetstream = false } = {}) {
     "nats-server",
     ["-a", "127.0.0.1", "-p", String(port), ...(jetstream ? ["-js", "-sd", dir] : [])],
   ]);
+}
+
+// A redis-server or a nats-server (`kind`), with startNats' options.
+export function startBroker(kind, opts) {
+  return kind === "redis" ? startRedis() : startNats(opts);
 }
 
 // librdkafka's mock cluster with `topics` ("name" or "name:partitions")

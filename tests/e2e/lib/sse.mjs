@@ -1,7 +1,6 @@
 // Helpers for the SSE end-to-end tests: the `eventsource` npm client with
-// optional headers, event collectors, the publish API and a TCP proxy that
-// can cut connections (a network drop the client has to recover from).
-import net from "node:net";
+// optional headers, event collectors and the publish API. (The TCP proxy that
+// cuts connections, a network drop: lib/tcp_proxy.mjs.)
 import { EventSource } from "eventsource";
 
 export { EventSource };
@@ -118,37 +117,6 @@ export async function rawStream(url, { headers = {} } = {}) {
       check();
     });
   return s;
-}
-
-// A TCP proxy to `port`: cut() destroys every connection through it and, while
-// `blocked`, new connections are closed at once (the client keeps retrying).
-export async function proxy(port) {
-  const conns = new Set();
-  const p = { blocked: false, connections: 0 };
-  const server = net.createServer((client) => {
-    if (p.blocked) return client.destroy();
-    p.connections++;
-    const upstream = net.connect(port, "127.0.0.1");
-    conns.add(client);
-    conns.add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      conns.delete(client);
-      conns.delete(upstream);
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  p.url = `http://127.0.0.1:${server.address().port}`;
-  p.cut = () => {
-    for (const s of conns) s.destroy();
-    conns.clear();
-  };
-  p.close = () => (p.cut(), new Promise((r) => server.close(r)));
-  return p;
 }
 
 export function seqOf(id) {
