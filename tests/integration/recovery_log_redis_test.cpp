@@ -41,7 +41,7 @@ struct Node {
     broker->start();
     publisher = std::make_unique<ClusterPublisher>(
         *broker, ClusterChannels(ClusterScheme::redis, "socket.io"), uid);
-    RecoveryLogOptions o;
+    RedisRecoveryLogOptions o;
     o.url.port = port;
     o.uid = uid;
     o.recovery = so.recovery;

@@ -333,7 +333,7 @@ void InterServiceGateway::wire() {
     for (auto& e : im.entries)
       if (e.broker.get() == &b) url = &e.spec.broker.url;
     if (scheme == ClusterScheme::redis && im.sio.options().recovery.enabled) {
-      RecoveryLogOptions lo;
+      RedisRecoveryLogOptions lo;
       if (url) lo.url = parse_redis_url(*url);
       lo.prefix = im.cluster.prefix;
       lo.uid = im.cluster.uid;

@@ -8,7 +8,6 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/inter_service/backoff.hpp"
-#include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/recovery_log_codec.hpp"
 #include "protocol/emitter_message.hpp"
 
@@ -106,7 +105,9 @@ std::string jetstream_name(std::string_view prefix) {
 
 NatsRecoveryLog::NatsRecoveryLog(NatsRecoveryLogOptions options, sio::SioServer& sio,
                                  ClusterPublisher& fallback)
-    : o_(std::move(options)), sio_(sio), fallback_(fallback), recent_(o_.recent_entries) {}
+    : RecoveryLogBase(options, sio, fallback),
+      servers_(std::move(options.servers)),
+      on_unavailable_(std::move(options.on_unavailable)) {}
 
 NatsRecoveryLog::~NatsRecoveryLog() {
   stop();
@@ -120,7 +121,7 @@ void NatsRecoveryLog::start() {
     return;
   }
   std::vector<const char*> servers;
-  for (auto& s : o_.servers) servers.push_back(s.c_str());
+  for (auto& s : servers_) servers.push_back(s.c_str());
   natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
   natsOptions_SetName(opts, ("switchboard:recovery:" + o_.uid).c_str());
   natsOptions_SetTimeout(opts, o_.command_timeout_ms);
@@ -154,8 +155,7 @@ void NatsRecoveryLog::start() {
     std::lock_guard lock(mu_);
     streams_ok_ = r == Streams::ok;
   }
-  writer_ = std::thread([this] { writer_loop(); });
-  reader_ = std::thread([this] { reader_loop(); });
+  start_threads();
 }
 
 void NatsRecoveryLog::step_aside() {
@@ -164,23 +164,11 @@ void NatsRecoveryLog::step_aside() {
   spdlog::warn(
       "cluster recovery log: the NATS server has no JetStream (start it with -js): "
       "connection state recovery stays per node");
-  if (o_.on_unavailable) o_.on_unavailable();
+  if (on_unavailable_) on_unavailable_();
 }
 
 void NatsRecoveryLog::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  if (reader_.joinable()) reader_.join();
-  std::deque<Job> left;
-  {
-    std::lock_guard lock(mu_);
-    left.swap(jobs_);
-  }
-  for (auto& j : left) j(nullptr);
+  RecoveryLogBase::stop();
   if (js_) jsCtx_Destroy(js_);
   js_ = nullptr;
   if (nc_) {
@@ -192,25 +180,6 @@ void NatsRecoveryLog::stop() {
 
 bool NatsRecoveryLog::connected() const {
   return nc_ && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
-}
-
-bool NatsRecoveryLog::ready() const {
-  std::lock_guard lock(mu_);
-  return streams_ok_ && reader_ready_ && !stopping_ && connected();
-}
-
-void NatsRecoveryLog::enqueue(Job job) {
-  {
-    std::lock_guard lock(mu_);
-    // Not started, stopping, not ready, NATS away or too far behind: refused
-    // now, never hung.
-    if (!stopping_ && streams_ok_ && reader_ready_ && connected() && jobs_.size() < o_.max_queued) {
-      jobs_.push_back(std::move(job));
-      cv_.notify_all();
-      return;
-    }
-  }
-  job(nullptr);
 }
 
 NatsRecoveryLog::Streams NatsRecoveryLog::ensure_streams() {
@@ -286,10 +255,8 @@ void NatsRecoveryLog::writer_loop() {
     cv_.wait_for(lock, std::chrono::milliseconds(backoff.next()), [&] { return stopping_; });
   }
   while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !jobs_.empty(); });
+    auto batch = next_jobs(lock);
     if (stopping_) break;
-    std::deque<Job> batch;
-    batch.swap(jobs_);
     lock.unlock();
     for (auto& j : batch) {
       // A server that stops answering (no disconnect seen yet) would cost a
@@ -325,11 +292,6 @@ void NatsRecoveryLog::append(const sio::ClusterEmit& e) {
     }
     // Else the reader delivers it, here as on every node.
   });
-}
-
-void NatsRecoveryLog::fallback(const emitter::Broadcast& b) {
-  if (auto local = broadcast_from_entry({}, b)) sio_.broadcast(std::move(local));
-  fallback_.publish_broadcast(b);
 }
 
 void NatsRecoveryLog::save(const sio::SavedSession& s) {
@@ -431,11 +393,6 @@ void NatsRecoveryLog::take_session(jsCtx* js, const std::string& pid, const std:
   done(std::move(out));
 }
 
-std::optional<std::vector<std::shared_ptr<const sio::Broadcast>>> NatsRecoveryLog::recent(
-    protocol::StreamId after, protocol::StreamId upto) const {
-  return recent_.window(after, upto);
-}
-
 void NatsRecoveryLog::reader_loop() {
   {
     std::unique_lock lock(mu_);
@@ -447,18 +404,10 @@ void NatsRecoveryLog::reader_loop() {
   bool started = false;
   Sub sub;
   uint64_t reconnects = 0;
-  auto pause = [&] {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(backoff.next()), [&] { return stopping_; });
-  };
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) break;
-    }
+  while (!stopping()) {
     if (!sub) {
       if (!connected()) {
-        pause();
+        pause(backoff.next());
         continue;
       }
       reconnects = reconnects_of(nc_);
@@ -472,7 +421,7 @@ void NatsRecoveryLog::reader_loop() {
           spdlog::warn("cluster recovery log: streams \"{}\" and \"{}\" created again", log,
                        sessions_name());
         else
-          pause();
+          pause(backoff.next());
         continue;
       }
       Info info(raw);
@@ -491,14 +440,13 @@ void NatsRecoveryLog::reader_loop() {
         if (log_limiter_.allow())
           spdlog::warn("cluster recovery log: cannot read stream \"{}\": {}", log,
                        why(NATS_ERR, code));
-        pause();
+        pause(backoff.next());
         continue;
       }
       backoff.reset();
       // Entries missed while away may have been trimmed: restart what is held.
       recent_.reset({0, last_read_});
-      std::lock_guard lock(mu_);
-      reader_ready_ = true;
+      reader_in_place();
     }
     natsMsg* raw = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&raw, sub.get(), kPollMs);
@@ -512,7 +460,7 @@ void NatsRecoveryLog::reader_loop() {
       if (log_limiter_.allow())
         spdlog::warn("cluster recovery log: reading stream \"{}\": {}", log, why(s));
       sub.reset();
-      pause();
+      pause(backoff.next());
       continue;
     }
     Msg msg(raw);
@@ -523,17 +471,8 @@ void NatsRecoveryLog::reader_loop() {
     if (seq <= last_read_) continue;                        // read again after a resubscribe
     if (seq > last_read_ + 1) recent_.reset({0, seq - 1});  // trimmed before it was read
     last_read_ = seq;
-    const protocol::StreamId id{0, seq};
-    auto b = broadcast_from_entry(
-        id, std::string_view(natsMsg_GetData(msg.get()),
-                             static_cast<size_t>(natsMsg_GetDataLength(msg.get()))));
-    if (!b) {
-      if (log_limiter_.allow())
-        spdlog::warn("cluster recovery log: entry {} is not a broadcast", id.to_string());
-      continue;
-    }
-    recent_.remember(b);
-    sio_.broadcast(std::move(b));
+    deliver({0, seq}, std::string_view(natsMsg_GetData(msg.get()),
+                                       static_cast<size_t>(natsMsg_GetDataLength(msg.get()))));
   }
   if (connected()) unsubscribe(sub);
 }

@@ -7,7 +7,6 @@
 
 #include "gateways/client/sio_server.hpp"
 #include "gateways/inter_service/backoff.hpp"
-#include "gateways/inter_service/cluster_publisher.hpp"
 #include "gateways/inter_service/recovery_log_codec.hpp"
 #include "protocol/emitter_message.hpp"
 
@@ -69,49 +68,26 @@ constexpr size_t kPage = 1000;      // XRANGE page
 
 }  // namespace
 
-RedisRecoveryLog::RedisRecoveryLog(RecoveryLogOptions options, sio::SioServer& sio,
+RedisRecoveryLog::RedisRecoveryLog(RedisRecoveryLogOptions options, sio::SioServer& sio,
                                    ClusterPublisher& fallback)
-    : o_(std::move(options)), sio_(sio), fallback_(fallback), recent_(o_.recent_entries) {}
+    : RecoveryLogBase(options, sio, fallback), url_(std::move(options.url)) {}
 
 RedisRecoveryLog::~RedisRecoveryLog() {
   stop();
 }
 
 void RedisRecoveryLog::start() {
-  if (writer_.joinable()) return;
-  writer_ = std::thread([this] { writer_loop(); });
-  reader_ = std::thread([this] { reader_loop(); });
-}
-
-void RedisRecoveryLog::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  if (reader_.joinable()) reader_.join();
-  std::deque<Job> left;
-  {
-    std::lock_guard lock(mu_);
-    left.swap(jobs_);
-  }
-  for (auto& j : left) j(nullptr);
-}
-
-bool RedisRecoveryLog::ready() const {
-  std::lock_guard lock(mu_);
-  return reader_ready_ && !writer_down_ && !stopping_;
+  if (!writer_.joinable()) start_threads();
 }
 
 redisContext* RedisRecoveryLog::connect(uint32_t timeout_ms) {
   timeval tv{static_cast<time_t>(o_.command_timeout_ms / 1000),
              static_cast<suseconds_t>((o_.command_timeout_ms % 1000) * 1000)};
-  redisContext* c = redisConnectWithTimeout(o_.url.host.c_str(), o_.url.port, tv);
+  redisContext* c = redisConnectWithTimeout(url_.host.c_str(), url_.port, tv);
   if (!c) return nullptr;
   auto fail = [&](std::string why) -> redisContext* {
     if (log_limiter_.allow())
-      spdlog::warn("cluster recovery log: redis {}:{}: {}", o_.url.host, o_.url.port, why);
+      spdlog::warn("cluster recovery log: redis {}:{}: {}", url_.host, url_.port, why);
     redisFree(c);
     return nullptr;
   };
@@ -119,26 +95,13 @@ redisContext* RedisRecoveryLog::connect(uint32_t timeout_ms) {
   timeval cmd{static_cast<time_t>(timeout_ms / 1000),
               static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
   redisSetTimeout(c, cmd);
-  if (!o_.url.password.empty()) {
+  if (!url_.password.empty()) {
     std::vector<std::string> auth{"AUTH"};
-    if (!o_.url.user.empty()) auth.push_back(o_.url.user);
-    auth.push_back(o_.url.password);
+    if (!url_.user.empty()) auth.push_back(url_.user);
+    auth.push_back(url_.password);
     if (is_error(command(c, auth))) return fail("AUTH refused");
   }
   return c;
-}
-
-void RedisRecoveryLog::enqueue(Job job) {
-  {
-    std::lock_guard lock(mu_);
-    // Not started, stopping, not ready or too far behind: refused now, never hung.
-    if (!stopping_ && reader_ready_ && !writer_down_ && jobs_.size() < o_.max_queued) {
-      jobs_.push_back(std::move(job));
-      cv_.notify_all();
-      return;
-    }
-  }
-  job(nullptr);
 }
 
 void RedisRecoveryLog::writer_loop() {
@@ -154,27 +117,22 @@ void RedisRecoveryLog::writer_loop() {
       writer_down_ = !c;
       if (!c) {
         // Down: what waits fails now (broadcasts fall back, restores connect afresh).
-        std::deque<Job> failed;
-        failed.swap(jobs_);
         lock.unlock();
-        for (auto& j : failed) j(nullptr);
+        fail_queued();
         lock.lock();
         cv_.wait_for(lock, std::chrono::milliseconds(backoff.next()), [&] { return stopping_; });
         continue;
       }
       backoff.reset();
     }
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !jobs_.empty(); });
+    auto batch = next_jobs(lock);
     if (stopping_) break;
-    std::deque<Job> batch;
-    batch.swap(jobs_);
     lock.unlock();
     for (auto& j : batch) {
-      if (c && !j(c)) {
+      j(c);
+      if (c && c->err) {  // broken: the next jobs fail, the next round reconnects
         redisFree(c);
         c = nullptr;
-      } else if (!c) {
-        j(nullptr);
       }
     }
     // Age bound: entries older than a session can live are of no use. Measured
@@ -197,10 +155,7 @@ void RedisRecoveryLog::writer_loop() {
 void RedisRecoveryLog::append(const sio::ClusterEmit& e) {
   auto b = std::make_shared<emitter::Broadcast>(entry_of_emit(e, o_.uid));
   enqueue([this, b](redisContext* c) {
-    if (!c) {
-      fallback(*b);
-      return true;
-    }
+    if (!c) return fallback(*b);
     auto r =
         command(c, {"XADD", stream_key(), "MAXLEN", "~", std::to_string(o_.recovery.max_packets),
                     "*", "uid", o_.uid, "m", emitter::encode_broadcast(*b)});
@@ -211,15 +166,9 @@ void RedisRecoveryLog::append(const sio::ClusterEmit& e) {
       fallback(*b);
       if (r && log_limiter_.allow())
         spdlog::warn("cluster recovery log: XADD refused: {}", str(r.get()));
-      return !c->err;
     }
-    return true;  // the reader delivers it, here as on every node
+    // Else the reader delivers it, here as on every node.
   });
-}
-
-void RedisRecoveryLog::fallback(const emitter::Broadcast& b) {
-  if (auto local = broadcast_from_entry({}, b)) sio_.broadcast(std::move(local));
-  fallback_.publish_broadcast(b);
 }
 
 void RedisRecoveryLog::save(const sio::SavedSession& s) {
@@ -227,11 +176,9 @@ void RedisRecoveryLog::save(const sio::SavedSession& s) {
     if (!c) {
       if (log_limiter_.allow())
         spdlog::warn("cluster recovery log: redis down, a dropped session is not saved");
-      return true;
+      return;
     }
-    auto r =
-        command(c, {"SET", key, value, "PX", std::to_string(o_.recovery.max_disconnection_ms)});
-    return !(is_error(r) && c->err);
+    command(c, {"SET", key, value, "PX", std::to_string(o_.recovery.max_disconnection_ms)});
   });
 }
 
@@ -239,21 +186,12 @@ void RedisRecoveryLog::restore(std::string pid, std::string offset, std::string 
                                RestoreDone done) {
   enqueue([this, pid = std::move(pid), offset = std::move(offset), nsp = std::move(nsp),
            done = std::move(done)](redisContext* c) {
-    if (!c) {
-      done(std::nullopt);
-      return true;
-    }
+    if (!c) return done(std::nullopt);
     auto got = command(c, {"GETDEL", session_key(pid)});  // a pid is good for one recovery
-    if (!got || got->type != REDIS_REPLY_STRING) {
-      done(std::nullopt);
-      return !c->err;
-    }
+    if (!got || got->type != REDIS_REPLY_STRING) return done(std::nullopt);
     auto session = decode_session(str(got.get()));
     const auto from = protocol::parse_stream_id(offset);
-    if (!session || session->nsp != nsp || !from) {
-      done(std::nullopt);
-      return true;
-    }
+    if (!session || session->nsp != nsp || !from) return done(std::nullopt);
     session->pid = pid;
     sio::SharedRestored out;
     out.upto = *from;
@@ -262,10 +200,7 @@ void RedisRecoveryLog::restore(std::string pid, std::string offset, std::string 
     size_t seen = 0;
     for (;;) {
       auto r = command(c, {"XRANGE", stream_key(), start, "+", "COUNT", std::to_string(kPage)});
-      if (!r || r->type != REDIS_REPLY_ARRAY) {
-        done(std::nullopt);
-        return !c->err;
-      }
+      if (!r || r->type != REDIS_REPLY_ARRAY) return done(std::nullopt);
       for (size_t i = 0; i < r->elements; ++i) {
         protocol::StreamId id;
         std::string_view payload;
@@ -273,10 +208,7 @@ void RedisRecoveryLog::restore(std::string pid, std::string offset, std::string 
         if (first) {
           first = false;
           // The client's last entry must still be there, or it would miss some.
-          if (id != *from) {
-            done(std::nullopt);
-            return true;
-          }
+          if (id != *from) return done(std::nullopt);
           continue;
         }
         out.upto = id;
@@ -285,26 +217,15 @@ void RedisRecoveryLog::restore(std::string pid, std::string offset, std::string 
           out.missed.push_back(std::move(b));
       }
       seen += r->elements;
-      if (first) {  // the offset is gone (trimmed) or never was
-        done(std::nullopt);
-        return true;
-      }
+      if (first) return done(std::nullopt);  // the offset is gone (trimmed) or never was
       if (r->elements < kPage) break;
-      if (seen > o_.recovery.max_packets + kPage) {  // more than the history holds
-        done(std::nullopt);
-        return true;
-      }
+      if (seen > o_.recovery.max_packets + kPage)  // more than the history holds
+        return done(std::nullopt);
       start = "(" + out.upto.to_string();
     }
     out.session = std::move(*session);
     done(std::move(out));
-    return true;
   });
-}
-
-std::optional<std::vector<std::shared_ptr<const sio::Broadcast>>> RedisRecoveryLog::recent(
-    protocol::StreamId after, protocol::StreamId upto) const {
-  return recent_.window(after, upto);
 }
 
 bool RedisRecoveryLog::read_batch(redisContext* c) {
@@ -322,14 +243,7 @@ bool RedisRecoveryLog::read_batch(redisContext* c) {
       std::string_view payload;
       if (!entry_of(entries->element[i], id, payload)) continue;
       last_read_ = id;
-      auto b = broadcast_from_entry(id, payload);
-      if (!b) {
-        if (log_limiter_.allow())
-          spdlog::warn("cluster recovery log: entry {} is not a broadcast", id.to_string());
-        continue;
-      }
-      recent_.remember(b);
-      sio_.broadcast(std::move(b));
+      deliver(id, payload);
     }
   }
   return true;
@@ -339,14 +253,10 @@ void RedisRecoveryLog::reader_loop() {
   Backoff backoff;
   bool started = false;
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (stopping_) return;
-    }
+    if (stopping()) return;
     redisContext* c = connect(kBlockMs + o_.command_timeout_ms);
     if (!c) {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(backoff.next()), [&] { return stopping_; });
+      pause(backoff.next());
       continue;
     }
     backoff.reset();
@@ -365,18 +275,10 @@ void RedisRecoveryLog::reader_loop() {
     }
     // Entries missed while away may have been trimmed: restart what is held.
     recent_.reset(last_read_);
-    {
-      std::lock_guard lock(mu_);
-      reader_ready_ = true;
-    }
+    reader_in_place();
     bool lost = false;
-    for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) break;
-      }
+    while (!stopping())
       if ((lost = !read_batch(c))) break;
-    }
     redisFree(c);
     if (lost && log_limiter_.allow())
       spdlog::warn("cluster recovery log: reader lost redis, reconnecting");
