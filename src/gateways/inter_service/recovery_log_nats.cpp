@@ -159,12 +159,17 @@ void NatsRecoveryLog::start() {
 }
 
 void NatsRecoveryLog::step_aside() {
-  unavailable_ = true;
-  cv_.notify_all();
   spdlog::warn(
       "cluster recovery log: the NATS server has no JetStream (start it with -js): "
       "connection state recovery stays per node");
   if (on_unavailable_) on_unavailable_();
+  {
+    // After the call: unavailable() means it was made. Under mu_: the reader
+    // waits for it.
+    std::lock_guard lock(mu_);
+    unavailable_ = true;
+  }
+  cv_.notify_all();
 }
 
 void NatsRecoveryLog::stop() {
