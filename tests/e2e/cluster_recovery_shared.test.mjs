@@ -199,11 +199,14 @@ for (const kind of ["redis", "nats"]) {
       await waitFor(() => has(s, 2), "a broadcast with the engine down");
 
       await engine.restart();
-      // Both nodes reconnect on their own; recorded broadcasts carry stream offsets again.
+      // Both nodes reconnect on their own; recorded broadcasts carry stream
+      // offsets again. From both nodes: node B's writer, still waiting to
+      // reconnect, would lose the session saved when the client drops there.
+      const recorded = (n) => s.got.some(([m, offset]) => m === n && /^\d+-\d+$/.test(offset ?? ""));
       await waitFor(async () => {
         await apiEmit(nodes[0].url, { room: "r3", event: "news", data: 9 });
-        const last = s.got[s.got.length - 1];
-        return last && last[0] === 9 && /^\d+-\d+$/.test(last[1] ?? "");
+        await apiEmit(nodes[1].url, { room: "r3", event: "news", data: 8 });
+        return recorded(9) && recorded(8);
       }, "the log back", 20000);
       const id2 = s.id;
       proxy.retarget(nodes[0].port);
