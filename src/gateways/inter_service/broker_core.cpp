@@ -160,8 +160,9 @@ void BrokerCore::note_bad(std::string_view what) {
   if (n <= 10 || (n & (n - 1)) == 0) spdlog::warn("broker {}: bad message #{}: {}", name_, n, what);
 }
 
-void BrokerCore::dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done) {
-  received_.fetch_add(1, std::memory_order_relaxed);
+void BrokerCore::dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done,
+                          bool first_receipt) {
+  if (first_receipt) note_received();
   if (handlers.empty()) {
     if (done) done(Outcome::ok);
     return;

@@ -76,9 +76,11 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
 
   // Hands `msg` to the handlers (each gets its own Ack) on a later turn of the
   // loop; `done(outcome)` runs on the worker once all of them reported (the
-  // worst outcome wins). Counts received/bad/failed.
+  // worst outcome wins). Counts bad/failed, and received unless `first_receipt`
+  // is false (a redelivery of a message already counted: see kafka_broker.hpp).
   using DoneFn = std::function<void(Outcome)>;
-  void dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done = {});
+  void dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done = {},
+                bool first_receipt = true);
 
   // Pending requests, keyed by correlation id or inbox token.
   // `done` is moved from only on success.

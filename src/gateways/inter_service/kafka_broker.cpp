@@ -214,6 +214,10 @@ class KafkaBroker::Impl final : public BrokerCore {
   std::unordered_map<SubscriptionId, Sub> subs;
   bool resubscribe_posted = false;
   std::unordered_map<Key, std::shared_ptr<Partition>, KeyHash> parts;
+  // Per partition ever assigned: one past the highest offset counted as
+  // received. Kept across rebalances (one entry per partition: bounded), so a
+  // redelivery of an offset this member already took is not counted again.
+  std::unordered_map<Key, int64_t, KeyHash> counted_to;
   std::unordered_map<std::string, ReplyTopic> reply_topics;
   std::unordered_map<uint64_t, PublishCallback> in_flight;  // delivery report opaque -> callback
   uint64_t next_publish = 0;
@@ -592,28 +596,46 @@ class KafkaBroker::Impl final : public BrokerCore {
     }
     std::shared_ptr<Partition> part = slot;
     part->offsets.delivered(m->offset);
-    if (oversized_incoming(m->len, topic)) {
-      note_received();
+    const bool first = first_receipt(topic, m->partition, m->offset);
+    if (m->len > limits().max_payload_bytes) {
+      if (first) {  // counted once, like any message
+        note_received();
+        oversized_incoming(m->len, topic);
+      }
       return finished(*part, m->offset);  // bad: never retried
     }
     if (part->offsets.in_flight() >= o.max_in_flight_per_partition && !part->paused) {
       pause(*part, true);
     }
     auto d = std::make_shared<Delivery>(Delivery{part, to_message(m), Backoff(o.retry)});
-    deliver(std::move(d));
+    deliver(std::move(d), first);
   }
 
-  void deliver(std::shared_ptr<Delivery> d) {
+  // True the first time this member takes `offset` of topic[partition]; false
+  // for a redelivery (the consumer fetched from an older committed position
+  // after a rebalance, or was sent back by a seek).
+  bool first_receipt(const std::string& topic, int32_t partition, int64_t offset) {
+    int64_t& next = counted_to[{topic, partition}];
+    if (offset < next) return false;
+    next = offset + 1;
+    return true;
+  }
+
+  // `first`: counts as received (a retry after a failed handler does not).
+  void deliver(std::shared_ptr<Delivery> d, bool first) {
     std::weak_ptr<Impl> weak = self();
     auto hs = handlers_for(d->msg.topic);
     Message copy = d->msg;  // the original stays for a redelivery
-    dispatch(std::move(copy), std::move(hs), [weak, d](Outcome outcome) {
-      auto s = weak.lock();
-      auto part = d->part.lock();
-      if (!s || !part || s->stopping()) return;  // revoked or stopped: redelivered elsewhere
-      if (outcome == Outcome::failed) return s->retry_later(d);
-      s->finished(*part, d->msg.offset);
-    });
+    dispatch(
+        std::move(copy), std::move(hs),
+        [weak, d](Outcome outcome) {
+          auto s = weak.lock();
+          auto part = d->part.lock();
+          if (!s || !part || s->stopping()) return;  // revoked or stopped: redelivered elsewhere
+          if (outcome == Outcome::failed) return s->retry_later(d);
+          s->finished(*part, d->msg.offset);
+        },
+        first);
   }
 
   void retry_later(std::shared_ptr<Delivery> d) {
@@ -622,7 +644,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     worker().wheel().schedule_in(delay, [weak, d] {
       auto s = weak.lock();
       if (!s || s->stopping() || d->part.expired()) return;
-      s->deliver(d);
+      s->deliver(d, /*first=*/false);
     });
   }
 
@@ -905,6 +927,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     producer = nullptr;
     hooks->impl = nullptr;
     parts.clear();
+    counted_to.clear();
     assigned.store(0);
     reply_topics.clear();
     subs.clear();

@@ -19,6 +19,14 @@
 // until it succeeds, so a restart resumes there (at-least-once). A partition
 // with too many unfinished messages is paused until they drain.
 //
+// Counters: `received` counts each message (topic, partition, offset) once
+// per broker object, as the number of messages the topic holds for us. Our
+// own retries after a failed handler and Kafka's redeliveries of an offset
+// this member already took (the partition came back after a rebalance and
+// the commit position was behind, or a seek) run the handlers again but are
+// not new messages; `failed` counts each failed attempt. A redelivery to
+// another member (or after a restart) is that consumer's first receipt.
+//
 // Request/reply follows the NestJS Kafka transport: headers
 // `kafka_correlationId`, `kafka_replyTopic` (`<topic>.reply`) and
 // `kafka_replyPartition`; replies carry `kafka_correlationId` and
