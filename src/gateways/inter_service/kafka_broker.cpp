@@ -758,7 +758,9 @@ class KafkaBroker::Impl final : public BrokerCore {
 
   // ---- requests ----
 
-  void do_request(Message m, RequestOptions ro, ReplyCallback done) {
+  void do_publish(Message m, PublishCallback done) override { produce(m, std::move(done)); }
+
+  void do_request(Message m, RequestOptions ro, ReplyCallback done) override {
     if (Error e = check(m)) return fail_request(std::move(done), e);
     const std::string reply_topic = m.topic + o.reply_suffix;
     if (!valid_kafka_topic(reply_topic))
@@ -904,7 +906,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     rk = nullptr;
   }
 
-  void do_stop() {
+  void do_stop() override {
     if (health().state == BrokerState::stopped) return;
     begin_stop();
     runner.stop();  // before the handle it uses goes
@@ -936,24 +938,9 @@ class KafkaBroker::Impl final : public BrokerCore {
 };
 
 KafkaBroker::KafkaBroker(std::string name, net::Worker& worker, KafkaBrokerOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(name), worker, std::move(opts))) {}
+    : BrokerHandle(std::make_shared<Impl>(std::move(name), worker, std::move(opts))),
+      impl_(std::static_pointer_cast<Impl>(core_)) {}
 
-KafkaBroker::~KafkaBroker() {
-  stop();
-}
-
-const std::string& KafkaBroker::name() const {
-  return impl_->name();
-}
-net::Worker& KafkaBroker::worker() const {
-  return impl_->worker();
-}
-Health KafkaBroker::health() const {
-  return impl_->health();
-}
-Counters KafkaBroker::counters() const {
-  return impl_->counters();
-}
 size_t KafkaBroker::assigned_partitions() const {
   return impl_->assigned.load();
 }
@@ -962,22 +949,9 @@ void KafkaBroker::start() {
   BrokerCore::post(impl_, [](Impl& s) { s.do_start(); });
 }
 
-void KafkaBroker::stop() {
-  auto impl = impl_;
-  impl->run_sync([impl] { impl->do_stop(); });
-}
-
-void KafkaBroker::publish(Message msg, PublishCallback done) {
-  BrokerCore::post(impl_, [m = std::move(msg), d = std::move(done)](Impl& s) mutable {
-    s.produce(m, std::move(d));
-  });
-}
-
 SubscriptionId KafkaBroker::subscribe(std::string_view pattern, MessageHandler handler,
                                       SubscribeOptions) {
-  std::string why;
-  if (!topic_pattern::valid_pattern(pattern, &why))
-    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+  check_pattern(pattern);
   const SubscriptionId id = impl_->next_subscription_id();
   BrokerCore::post(
       impl_, [id, p = std::string(pattern),
@@ -995,23 +969,12 @@ void KafkaBroker::unsubscribe(SubscriptionId id) {
   });
 }
 
-void KafkaBroker::request(Message msg, RequestOptions opts, ReplyCallback done) {
-  BrokerCore::post(impl_,
-                   [m = std::move(msg), o = std::move(opts), d = std::move(done)](Impl& s) mutable {
-                     s.do_request(std::move(m), std::move(o), std::move(d));
-                   });
-}
-
 void KafkaBroker::reply(const Message& request, Message reply, PublishCallback done) {
   std::string topic = request.reply_to;
   if (topic.empty())
     if (const std::string* rt = request.header(kh::kReplyTopic)) topic = *rt;
-  if (topic.empty()) {
-    BrokerCore::post(impl_, [d = std::move(done)](Impl& s) mutable {
-      s.finish_publish(std::move(d), {Errc::invalid_topic, "the request has no reply topic"});
-    });
-    return;
-  }
+  if (topic.empty())
+    return refuse(std::move(done), {Errc::invalid_topic, "the request has no reply topic"});
   reply.topic = std::move(topic);
   reply.reply_to.clear();
   reply.partition = -1;

@@ -71,24 +71,16 @@ struct KafkaBrokerOptions {
   BrokerLimits limits{};
 };
 
-class KafkaBroker final : public Broker {
+class KafkaBroker final : public detail::BrokerHandle {
  public:
   KafkaBroker(std::string name, net::Worker& worker, KafkaBrokerOptions opts);
-  ~KafkaBroker() override;
 
-  const std::string& name() const override;
   const char* kind() const override { return "kafka"; }
-  net::Worker& worker() const override;
   void start() override;
-  void stop() override;
-  void publish(Message msg, PublishCallback done) override;
   SubscriptionId subscribe(std::string_view pattern, MessageHandler handler,
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
-  void request(Message msg, RequestOptions opts, ReplyCallback done) override;
   void reply(const Message& request, Message reply, PublishCallback done) override;
-  Health health() const override;
-  Counters counters() const override;
 
   // Partitions the group currently assigns to this member (any thread).
   size_t assigned_partitions() const;
