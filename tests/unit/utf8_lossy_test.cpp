@@ -11,7 +11,7 @@ const std::string R = "\xEF\xBF\xBD";  // U+FFFD
 }
 
 TEST(Utf8Lossy, KeepsValidText) {
-  for (const std::string s :
+  for (const std::string& s :
        {std::string(), std::string("plain ascii, longer than eight"),
         std::string("\xC2\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
         std::string("\xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF"), std::string("nul\0inside", 10)})
