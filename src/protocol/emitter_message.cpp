@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "protocol/socketio_packet.hpp"
+#include "protocol/utf8_lossy.hpp"
 
 namespace sb::emitter {
 
@@ -102,7 +103,8 @@ struct Reader {
       case MP_STR: {
         uint32_t n = 0;
         const char* s = mp_decode_str(&p, &n);
-        out = json::string(std::string_view(s, n));
+        // msgpack str is UTF-8 by definition; a peer's invalid bytes read as U+FFFD.
+        out = json::string(utf8_lossy(std::string_view(s, n)));
         return true;
       }
       case MP_BIN: {
@@ -136,7 +138,7 @@ struct Reader {
           if (mp_typeof(*p) == MP_STR) {
             uint32_t kl = 0;
             const char* k = mp_decode_str(&p, &kl);
-            key.assign(k, kl);
+            key = utf8_lossy(std::string_view(k, kl));
           } else if (mp_typeof(*p) == MP_UINT) {
             key = std::to_string(mp_decode_uint(&p));
           } else if (mp_typeof(*p) == MP_INT) {

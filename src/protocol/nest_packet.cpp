@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/socketio_packet.hpp"
+#include "protocol/utf8_lossy.hpp"
 
 namespace sb::nest {
 
@@ -80,13 +81,16 @@ DecodeError decode_inbound(std::string_view payload, std::string_view channel, I
                            size_t max_bytes) {
   if (payload.size() > max_bytes) return DecodeError::TooLarge;
   Inbound in;
+  // Read as text first, invalid UTF-8 as U+FFFD, as Node does before Nest parses it.
+  std::string storage;
+  const std::string_view text = utf8_lossy(payload, storage);
   json::value v;
-  const bool parsed = sio::parse_json(payload, kMaxDepth, v);
+  const bool parsed = sio::parse_json(text, kMaxDepth, v);
   const json::object* o = (parsed && v.is_object()) ? &v.as_object() : nullptr;
   if (!o || (!o->contains("pattern") && !o->contains("data"))) {
     in.external = true;
     in.pattern = std::string(channel);
-    in.data = parsed ? std::move(v) : json::value(json::string(payload));
+    in.data = parsed ? std::move(v) : json::value(json::string(text));
     out = std::move(in);
     return DecodeError::None;
   }

@@ -308,6 +308,30 @@ describe("bad input and outages", () => {
     await got.count(1);
   });
 
+  it("passes on broker text that is not UTF-8 with U+FFFD for the bad bytes", async () => {
+    // Over WebSocket only: the client closes the connection (1007) on a text
+    // frame that is not UTF-8.
+    const s = await connect(server.url, { transports: ["websocket"] });
+    cleanup.push(() => s.close());
+    await s.emitWithAck("join", "utf8");
+    const got = collect(s, "hello");
+    // What @socket.io/redis-emitter publishes for to("utf8").emit("hello", "w\xFFrld"),
+    // a msgpack string with a byte that is not UTF-8 (msgpack str is UTF-8 by definition).
+    const str = (b) => Buffer.concat([Buffer.from([0xa0 | b.length]), Buffer.from(b)]);
+    const raw = (...bytes) => Buffer.from(bytes);
+    const msg = Buffer.concat([
+      raw(0x93), str("emitter"),
+      raw(0x83), str("type"), raw(0x02), str("data"), raw(0x92), str("hello"),
+      str(raw(0x77, 0xff, 0x72, 0x6c, 0x64)), str("nsp"), str("/"),
+      raw(0x83), str("rooms"), raw(0x91), str("utf8"), str("flags"), raw(0x80), str("except"), raw(0x90),
+    ]);
+    const pub = await redisClient();
+    await pub.publish("socket.io#/#", msg);
+    await got.count(1);
+    assert.deepEqual(got, ["w\uFFFDrld"]);
+    assert.ok(s.connected);
+  });
+
   it("reports a broker outage on /readyz and the metrics, then recovers and delivers", async () => {
     await redis.stop();
     await until(async () => (await readyz()).status === 503, "/readyz 503");

@@ -255,6 +255,56 @@ TEST_F(KafkaBrokerTest, OffsetCommittedOnlyAfterAckFailedIsRedeliveredRestartRes
   ASSERT_TRUE(wait_until([&] { return committed("g-tasks", "tasks") == 5; }));
 }
 
+// `received` counts messages, not handler runs: neither our retry of a
+// failed message nor Kafka's redelivery after a rebalance (the partition
+// comes back from its commit position, behind a pending message) counts again.
+TEST_F(KafkaBrokerTest, RetriesAndRedeliveriesAreNotCountedAsReceivedAgain) {
+  topic("redo");
+  topic("redo.other");
+  auto& a = make("a", options("g-redo"));
+  Collector<std::string> got;
+  std::mutex mu;
+  std::vector<Ack> held;
+  bool failed_once = false;
+  a.subscribe("redo",
+              [&](const Message& m, Ack ack) {
+                got.add(m.payload);
+                if (m.payload == "1" && !failed_once) {
+                  failed_once = true;
+                  ack.fail("try again");
+                } else if (m.payload == "2") {
+                  std::lock_guard lock(mu);
+                  held.push_back(std::move(ack));  // holds the commit position at 2
+                }
+              },
+              {});
+  a.start();
+  ASSERT_TRUE(wait_state(a, BrokerState::up));
+  for (int i = 0; i < 4; ++i) a.publish(msg("redo", std::to_string(i)), {});
+  // 0 1 2 3, then 1 again after the backoff.
+  ASSERT_TRUE(got.wait_for_size(5, std::chrono::seconds(20)));
+  ASSERT_TRUE(wait_until([&] { return committed("g-redo", "redo") == 2; }));
+  EXPECT_EQ(a.counters().failed, 1u);
+  EXPECT_EQ(a.counters().received, 4u);
+
+  // A new subscription makes the member rejoin: the eager protocol revokes
+  // redo[0] and assigns it again, and consumption resumes at 2.
+  a.subscribe("redo.other", [](const Message&, Ack) {}, {});
+  ASSERT_TRUE(got.wait_for_size(7, std::chrono::seconds(30)));
+  const auto items = got.items();
+  EXPECT_EQ(std::count(items.begin(), items.end(), "2"), 2);
+  EXPECT_EQ(std::count(items.begin(), items.end(), "3"), 2);
+  EXPECT_EQ(a.counters().received, 4u);
+
+  // A message after the redelivery is new again.
+  a.publish(msg("redo", "4"), {});
+  ASSERT_TRUE(got.wait_for_size(8, std::chrono::seconds(20)));
+  EXPECT_EQ(a.counters().received, 5u);
+  a.stop();
+  std::lock_guard lock(mu);
+  held.clear();
+}
+
 TEST_F(KafkaBrokerTest, RequestReplyNestStyleAndTimeout) {
   topic("math.sum");
   topic("math.sum.reply");

@@ -65,6 +65,23 @@ TEST(EmitterBroadcast, TurnsDatesIntoIsoStrings) {
   EXPECT_EQ(json::serialize(b.data), R"(["t","1970-01-01T00:00:00.000Z"])");
 }
 
+// msgpack strings are UTF-8; a peer's invalid bytes read as U+FFFD (as Node
+// reads them), so the packet sent on to clients is valid JSON text.
+TEST(EmitterBroadcast, ReadsInvalidUtf8StringsAsReplacementCharacters) {
+  // kHello with "world" as "w\xFFrld" and a data key "d\xC0" -> 2 strings.
+  std::string m = unhex(kHello);
+  const size_t at = m.find("world");
+  ASSERT_NE(at, std::string::npos);
+  m[at + 1] = '\xFF';
+  Broadcast b;
+  ASSERT_EQ(decode_broadcast(m, b), DecodeError::None);
+  EXPECT_EQ(json::serialize(b.data), "[\"hello\",\"w\xEF\xBF\xBDrld\",1]");
+  // A map key too: {"d\xC0": 1} as the second argument.
+  std::string k = unhex("93a16582a47479706502a46461746192a17481a264c001") + unhex("80");
+  ASSERT_EQ(decode_broadcast(k, b), DecodeError::None);
+  EXPECT_EQ(json::serialize(b.data), "[\"t\",{\"d\xEF\xBF\xBD\":1}]");
+}
+
 TEST(EmitterBroadcast, RefusesBadInput) {
   Broadcast b;
   const std::string good = unhex(kHello);

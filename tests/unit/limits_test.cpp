@@ -50,6 +50,12 @@ TEST(Admission, TotalPerAddressAndRate) {
   EXPECT_FALSE(a.admit("10.0.0.3", 0));
   a.release("10.0.0.9");  // unknown: ignored
   EXPECT_EQ(a.total(), 3u);
+  // Looked up by a view into a longer buffer (as a session's handshake holds it).
+  const std::string buffer = "10.0.0.2:51234";
+  a.release(std::string_view(buffer).substr(0, 8));
+  EXPECT_EQ(a.total(), 2u);
+  EXPECT_FALSE(a.admit(std::string_view(buffer).substr(0, 8), 0));
+  EXPECT_EQ(a.total(), 3u);
 }
 
 TEST(Admission, HandshakeRatePerAddress) {

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "gateways/inter_service/broker_factory.hpp"
+#include "protocol/websocket_frame.hpp"
 
 using namespace sb::inter_service;
 namespace json = boost::json;
@@ -113,4 +114,47 @@ TEST(MessageCodec, KeepsNumbersExact) {
       EXPECT_EQ(d.data.as_array()[0].as_double(), x) << codec_name(codec) << " " << kind;
     }
   }
+}
+
+// Text that is neither JSON nor UTF-8 becomes a JSON string with U+FFFD in
+// place of each invalid sequence (as Node reads it), so what is published or
+// sent on is valid JSON.
+TEST(MessageCodec, TextThatIsNotUtf8BecomesValidJson) {
+  const std::string bad = "caf\xE9 \xC0\xAF \xED\xA0\x80 end\xE2\x82";
+  const std::string R = "\xEF\xBF\xBD";
+  const std::string text = "caf" + R + " " + R + R + " " + R + R + R + " end" + R;
+  for (Codec codec : {Codec::nest, Codec::json}) {
+    for (const char* kind : {"redis", "nats", "kafka"}) {
+      Message m{.topic = "t", .payload = bad};
+      Decoded d;
+      ASSERT_FALSE(decode_message(codec, kind, m, d));
+      ASSERT_TRUE(d.data.is_string()) << codec_name(codec) << " " << kind;
+      EXPECT_EQ(std::string(d.data.as_string()), text) << codec_name(codec) << " " << kind;
+      const std::string out = encode_event(codec, kind, "t", d.data);
+      EXPECT_TRUE(sb::ws::valid_utf8(out)) << codec_name(codec) << " " << kind;
+      boost::system::error_code ec;
+      if (codec == Codec::json || std::string_view(kind) != "kafka") {
+        (void)json::parse(out, ec);
+        EXPECT_FALSE(ec) << out;
+      }
+    }
+  }
+  // JSON with a bad byte in a string parses, with U+FFFD there (as in Node).
+  for (Codec codec : {Codec::nest, Codec::json}) {
+    for (const char* kind : {"redis", "kafka"}) {
+      Message m{.topic = "t", .payload = "{\"name\":\"caf\xE9\"}"};
+      Decoded d;
+      ASSERT_FALSE(decode_message(codec, kind, m, d));
+      EXPECT_EQ(json::serialize(d.data), "{\"name\":\"caf" + R + "\"}")
+          << codec_name(codec) << " " << kind;
+    }
+  }
+  // A Kafka error header and a JSON-codec reply are read the same way.
+  Message reply{.topic = "t.reply", .payload = bad};
+  EXPECT_EQ(std::string(decode_reply(Codec::json, "redis", reply).value.as_string()), text);
+  reply.payload.clear();
+  reply.headers = {{"kafka_nest-err", bad}};
+  const ReplyValue r = decode_reply(Codec::nest, "kafka", reply);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(std::string(r.value.as_string()), text);
 }

@@ -47,6 +47,19 @@ TEST(NestInbound, RequestEventAndExternal) {
   EXPECT_EQ(in.data.as_string(), "not json");
 }
 
+// Read as text first, invalid UTF-8 as U+FFFD, as Node reads it before Nest.
+TEST(NestInbound, ReadsInvalidUtf8AsReplacementCharacters) {
+  Inbound in;
+  ASSERT_EQ(decode_inbound("not \xFF json\xE2\x82", "raw", in), DecodeError::None);
+  EXPECT_TRUE(in.external);
+  EXPECT_EQ(in.data.as_string(), "not \xEF\xBF\xBD json\xEF\xBF\xBD");
+  ASSERT_EQ(decode_inbound("{\"pattern\":\"sum\",\"data\":\"\xC0\xAF\",\"id\":\"a\"}", "sum", in),
+            DecodeError::None);
+  EXPECT_FALSE(in.external);
+  EXPECT_EQ(in.id, "a");
+  EXPECT_EQ(in.data.as_string(), "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(NestInbound, RefusesBadInput) {
   Inbound in;
   EXPECT_EQ(decode_inbound(std::string(100, 'x'), "c", in, 10), DecodeError::TooLarge);

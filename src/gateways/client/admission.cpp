@@ -4,14 +4,16 @@
 
 namespace sb::eio {
 
-std::optional<net::Limit> Admission::admit(const std::string& ip, uint64_t now_ms) {
+std::optional<net::Limit> Admission::admit(std::string_view ip, uint64_t now_ms) {
   std::optional<net::Limit> refused;
   {
     std::lock_guard lk(mu_);
     if (limits_.max_connections && total_ >= limits_.max_connections) {
       refused = net::Limit::Connections;
     } else {
-      auto [it, fresh] = by_ip_.try_emplace(ip);
+      auto it = by_ip_.find(ip);
+      const bool fresh = it == by_ip_.end();
+      if (fresh) it = by_ip_.emplace(std::string(ip), PerIp{}).first;
       auto& e = it->second;
       if (fresh) e.handshakes = net::TokenBucket(limits_.handshake_burst, now_ms);
       if (limits_.max_connections_per_ip && e.sessions >= limits_.max_connections_per_ip) {
@@ -30,7 +32,7 @@ std::optional<net::Limit> Admission::admit(const std::string& ip, uint64_t now_m
   return refused;
 }
 
-void Admission::release(const std::string& ip) {
+void Admission::release(std::string_view ip) {
   std::lock_guard lk(mu_);
   auto it = by_ip_.find(ip);
   if (it == by_ip_.end() || it->second.sessions == 0) return;

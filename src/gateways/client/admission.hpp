@@ -4,6 +4,7 @@
 // worker of an endpoint: a mutex, taken once per handshake and once per
 // session close, never per message.
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,9 +29,10 @@ class Admission {
 
   // Counts a new session from `ip`, or names the limit that refuses it (and
   // counts the refusal in net::overload_counters()).
-  std::optional<net::Limit> admit(const std::string& ip, uint64_t now_ms);
-  // The session admitted from `ip` is gone.
-  void release(const std::string& ip);
+  std::optional<net::Limit> admit(std::string_view ip, uint64_t now_ms);
+  // The session admitted from `ip` is gone. Builds no string (once per closed
+  // session: the map is looked up by the view).
+  void release(std::string_view ip);
 
   size_t total() const;
 
@@ -40,10 +42,17 @@ class Admission {
     net::TokenBucket handshakes;
   };
   void prune(uint64_t now_ms);
+  // Lets find() take a string_view (C++20 heterogeneous lookup).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
 
   AdmissionLimits limits_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, PerIp> by_ip_;
+  std::unordered_map<std::string, PerIp, Hash, std::equal_to<>> by_ip_;
   size_t total_ = 0;
   size_t prune_at_ = 1024;  // map size that triggers the next sweep of idle entries
 };

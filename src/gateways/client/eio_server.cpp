@@ -149,7 +149,7 @@ void EioServer::remove(unsigned worker, std::string_view sid) {
   auto& m = sessions_[worker];
   auto it = m.find(sid);
   if (it == m.end()) return;
-  admission_.release(std::string(it->second->handshake().address()));
+  admission_.release(it->second->handshake().address());
   m.erase(it);
 }
 

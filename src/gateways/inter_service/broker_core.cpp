@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <stdexcept>
 
 #include "gateways/inter_service/topic_pattern.hpp"
 #include "net/timing_wheel.hpp"
@@ -160,8 +161,9 @@ void BrokerCore::note_bad(std::string_view what) {
   if (n <= 10 || (n & (n - 1)) == 0) spdlog::warn("broker {}: bad message #{}: {}", name_, n, what);
 }
 
-void BrokerCore::dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done) {
-  received_.fetch_add(1, std::memory_order_relaxed);
+void BrokerCore::dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done,
+                          bool first_receipt) {
+  if (first_receipt) note_received();
   if (handlers.empty()) {
     if (done) done(Outcome::ok);
     return;
@@ -280,6 +282,40 @@ void BrokerCore::finish_stop() {
     }
   }
   set_state(BrokerState::stopped);
+}
+
+BrokerHandle::~BrokerHandle() {
+  stop();
+}
+
+void BrokerHandle::stop() {
+  auto core = core_;
+  core->run_sync([core] { core->do_stop(); });
+}
+
+void BrokerHandle::publish(Message msg, PublishCallback done) {
+  BrokerCore::post(core_, [m = std::move(msg), d = std::move(done)](BrokerCore& s) mutable {
+    s.do_publish(std::move(m), std::move(d));
+  });
+}
+
+void BrokerHandle::request(Message msg, RequestOptions opts, ReplyCallback done) {
+  BrokerCore::post(
+      core_, [m = std::move(msg), o = std::move(opts), d = std::move(done)](BrokerCore& s) mutable {
+        s.do_request(std::move(m), std::move(o), std::move(d));
+      });
+}
+
+void BrokerHandle::check_pattern(std::string_view pattern) {
+  std::string why;
+  if (!topic_pattern::valid_pattern(pattern, &why))
+    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+}
+
+void BrokerHandle::refuse(PublishCallback done, Error err) {
+  BrokerCore::post(core_, [d = std::move(done), e = std::move(err)](BrokerCore& s) mutable {
+    s.finish_publish(std::move(d), std::move(e));
+  });
 }
 
 }  // namespace sb::inter_service::detail

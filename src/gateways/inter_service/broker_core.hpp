@@ -5,9 +5,11 @@
 // after), handler dispatch with acks, and the table of pending requests with
 // their timeouts on the worker's timing wheel.
 //
-// An implementation derives its Impl from BrokerCore and owns it through a
-// shared_ptr; everything posted to the worker holds a weak_ptr, so a broker
-// can be destroyed while its worker still has work queued for it.
+// An implementation derives its Impl from BrokerCore and its public class
+// from BrokerHandle, which owns the Impl through a shared_ptr and forwards
+// the Broker methods that are the same everywhere; everything posted to the
+// worker holds a weak_ptr, so a broker can be destroyed while its worker
+// still has work queued for it.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -76,9 +78,11 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
 
   // Hands `msg` to the handlers (each gets its own Ack) on a later turn of the
   // loop; `done(outcome)` runs on the worker once all of them reported (the
-  // worst outcome wins). Counts received/bad/failed.
+  // worst outcome wins). Counts bad/failed, and received unless `first_receipt`
+  // is false (a redelivery of a message already counted: see kafka_broker.hpp).
   using DoneFn = std::function<void(Outcome)>;
-  void dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done = {});
+  void dispatch(Message msg, std::vector<HandlerPtr> handlers, DoneFn done = {},
+                bool first_receipt = true);
 
   // Pending requests, keyed by correlation id or inbox token.
   // `done` is moved from only on success.
@@ -97,6 +101,12 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
   // stop(): refuse new work, fail pending requests, run queued callbacks.
   void begin_stop();
   void finish_stop();
+
+  // ---- each broker's own (worker thread), called by BrokerHandle ----
+  virtual void do_publish(Message m, PublishCallback done) = 0;
+  virtual void do_request(Message m, RequestOptions opts, ReplyCallback done) = 0;
+  // Calls begin_stop() ... finish_stop(); nothing once stopped.
+  virtual void do_stop() = 0;
 
   // Counts bad input and logs it (rate-limited: the first ten, then powers of two).
   void note_bad(std::string_view what);
@@ -135,6 +145,31 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
   std::unordered_map<std::string, Pending> pending_;
   uint64_t request_serial_ = 0;
   std::mt19937_64 rng_;
+};
+
+// The public side of a broker: owns its core and forwards what every broker
+// does alike (publish and request run on the worker, stop() waits for it).
+// Destroying it stops the broker.
+class BrokerHandle : public Broker {
+ public:
+  explicit BrokerHandle(std::shared_ptr<BrokerCore> core) : core_(std::move(core)) {}
+  ~BrokerHandle() override;
+
+  const std::string& name() const final { return core_->name(); }
+  net::Worker& worker() const final { return core_->worker(); }
+  Health health() const final { return core_->health(); }
+  Counters counters() const final { return core_->counters(); }
+  void stop() final;
+  void publish(Message msg, PublishCallback done) final;
+  void request(Message msg, RequestOptions opts, ReplyCallback done) final;
+
+ protected:
+  // Throws std::invalid_argument for a pattern that is not valid topic syntax.
+  static void check_pattern(std::string_view pattern);
+  // Queues `done(err)` on the worker: a reply refused before it was sent.
+  void refuse(PublishCallback done, Error err);
+
+  std::shared_ptr<BrokerCore> core_;
 };
 
 template <class Self, class F>

@@ -119,19 +119,17 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     auto p = it->second;
     pending.erase(it);
     if (p->timer) p->timer->cancel();
-    if (p->kind == cluster::RequestKind::server_side_emit) {
-      p->emit.nodes = p->answered + (p->local_done ? 1 : 0);
-      p->emit.expected = p->expected + 1;
-      p->emit_done(std::move(p->emit));
-    } else if (p->kind == cluster::RequestKind::room_counts) {
-      p->counts.nodes = p->answered + (p->local_done ? 1 : 0);
-      p->counts.expected = p->expected + 1;
-      p->counts_done(std::move(p->counts));
-    } else {
-      p->fetch.nodes = p->answered + (p->local_done ? 1 : 0);
-      p->fetch.expected = p->expected + 1;
-      p->fetch_done(std::move(p->fetch));
-    }
+    auto report = [&p](auto& result, auto& done) {
+      result.nodes = p->answered + (p->local_done ? 1 : 0);
+      result.expected = p->expected + 1;
+      done(std::move(result));
+    };
+    if (p->kind == cluster::RequestKind::server_side_emit)
+      report(p->emit, p->emit_done);
+    else if (p->kind == cluster::RequestKind::room_counts)
+      report(p->counts, p->counts_done);
+    else
+      report(p->fetch, p->fetch_done);
   }
 
   void maybe_finish(const std::string& id, Pending& p) {
@@ -153,6 +151,30 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     // The broker down: no node can answer; this node's part alone, at once.
     if (broker.health().state != BrokerState::up) p->waiting.clear();
     if (!p->waiting.empty()) send(channels.request(p->nsp), cluster::encode_request(request));
+  }
+
+  // Asks the other nodes `r` (its kind, uid and id set here) and adds this
+  // node's part: `compute(all)` turns this node's sockets into it, where
+  // `local` answers, and `merge(pending, part)` adds it on the worker.
+  // Finishes once every live node answered, or at the timeout.
+  template <class Compute, class Merge>
+  void ask(std::shared_ptr<Pending> p, cluster::Request r, Compute compute, Merge merge) {
+    r.kind = p->kind;
+    r.uid = uid;
+    r.request_id = new_id();
+    const std::string id = r.request_id;
+    begin(p, std::move(r), timeout_ms);
+    local([s = shared_from_this(), id, compute = std::move(compute),
+           merge = std::move(merge)](std::vector<cluster::SocketInfo> all) mutable {
+      s->broker.worker().post([s, id, merge, part = compute(std::move(all))]() mutable {
+        auto it = s->pending.find(id);
+        if (it == s->pending.end()) return;
+        auto& p = *it->second;
+        merge(p, std::move(part));
+        p.local_done = true;
+        s->maybe_finish(id, p);
+      });
+    });
   }
 
   // A serverSideEmit on this node's bus; the answer says what it reached.
@@ -333,27 +355,20 @@ void ClusterRequests::fetch_sockets(std::string nsp, std::vector<std::string> ro
     p->nsp = nsp;
     p->fetch_done = std::move(done);
     cluster::Request r;
-    r.kind = cluster::RequestKind::fetch_sockets;
-    r.uid = s->uid;
-    r.request_id = s->new_id();
     r.rooms = rooms;
     r.except = except;
-    const std::string id = r.request_id;
-    s->begin(p, std::move(r), s->timeout_ms);
-    s->local([s, id, nsp, rooms, except](std::vector<cluster::SocketInfo> all) {
-      auto mine = select_sockets(all, nsp, rooms, except);
-      s->broker.worker().post([s, id, mine = std::move(mine)]() mutable {
-        auto it = s->pending.find(id);
-        if (it == s->pending.end()) return;
-        auto& p = *it->second;
-        for (auto& x : mine) x.node = s->uid;
-        // This node's first.
-        p.fetch.sockets.insert(p.fetch.sockets.begin(), std::make_move_iterator(mine.begin()),
-                               std::make_move_iterator(mine.end()));
-        p.local_done = true;
-        s->maybe_finish(id, p);
-      });
-    });
+    s->ask(
+        std::move(p), std::move(r),
+        [nsp, rooms = std::move(rooms),
+         except = std::move(except)](std::vector<cluster::SocketInfo> all) {
+          return select_sockets(all, nsp, rooms, except);
+        },
+        [uid = s->uid](State::Pending& p, std::vector<cluster::SocketInfo> mine) {
+          for (auto& x : mine) x.node = uid;
+          // This node's first.
+          p.fetch.sockets.insert(p.fetch.sockets.begin(), std::make_move_iterator(mine.begin()),
+                                 std::make_move_iterator(mine.end()));
+        });
   });
 }
 
@@ -364,23 +379,12 @@ void ClusterRequests::room_counts(std::string nsp, std::function<void(RoomCounts
     p->kind = cluster::RequestKind::room_counts;
     p->nsp = nsp;
     p->counts_done = std::move(done);
-    cluster::Request r;
-    r.kind = cluster::RequestKind::room_counts;
-    r.uid = s->uid;
-    r.request_id = s->new_id();
-    const std::string id = r.request_id;
-    s->begin(p, std::move(r), s->timeout_ms);
-    s->local([s, id, nsp](std::vector<cluster::SocketInfo> all) {
-      auto mine = count_rooms(all, nsp);
-      s->broker.worker().post([s, id, mine = std::move(mine)] {
-        auto it = s->pending.find(id);
-        if (it == s->pending.end()) return;
-        auto& p = *it->second;
-        for (auto& [room, n] : mine) p.counts.rooms[room] += n;
-        p.local_done = true;
-        s->maybe_finish(id, p);
-      });
-    });
+    s->ask(
+        std::move(p), cluster::Request{},
+        [nsp](std::vector<cluster::SocketInfo> all) { return count_rooms(all, nsp); },
+        [](State::Pending& p, std::map<std::string, uint64_t> mine) {
+          for (auto& [room, n] : mine) p.counts.rooms[room] += n;
+        });
   });
 }
 

@@ -214,6 +214,10 @@ class KafkaBroker::Impl final : public BrokerCore {
   std::unordered_map<SubscriptionId, Sub> subs;
   bool resubscribe_posted = false;
   std::unordered_map<Key, std::shared_ptr<Partition>, KeyHash> parts;
+  // Per partition ever assigned: one past the highest offset counted as
+  // received. Kept across rebalances (one entry per partition: bounded), so a
+  // redelivery of an offset this member already took is not counted again.
+  std::unordered_map<Key, int64_t, KeyHash> counted_to;
   std::unordered_map<std::string, ReplyTopic> reply_topics;
   std::unordered_map<uint64_t, PublishCallback> in_flight;  // delivery report opaque -> callback
   uint64_t next_publish = 0;
@@ -592,28 +596,46 @@ class KafkaBroker::Impl final : public BrokerCore {
     }
     std::shared_ptr<Partition> part = slot;
     part->offsets.delivered(m->offset);
-    if (oversized_incoming(m->len, topic)) {
-      note_received();
+    const bool first = first_receipt(topic, m->partition, m->offset);
+    if (m->len > limits().max_payload_bytes) {
+      if (first) {  // counted once, like any message
+        note_received();
+        oversized_incoming(m->len, topic);
+      }
       return finished(*part, m->offset);  // bad: never retried
     }
     if (part->offsets.in_flight() >= o.max_in_flight_per_partition && !part->paused) {
       pause(*part, true);
     }
     auto d = std::make_shared<Delivery>(Delivery{part, to_message(m), Backoff(o.retry)});
-    deliver(std::move(d));
+    deliver(std::move(d), first);
   }
 
-  void deliver(std::shared_ptr<Delivery> d) {
+  // True the first time this member takes `offset` of topic[partition]; false
+  // for a redelivery (the consumer fetched from an older committed position
+  // after a rebalance, or was sent back by a seek).
+  bool first_receipt(const std::string& topic, int32_t partition, int64_t offset) {
+    int64_t& next = counted_to[{topic, partition}];
+    if (offset < next) return false;
+    next = offset + 1;
+    return true;
+  }
+
+  // `first`: counts as received (a retry after a failed handler does not).
+  void deliver(std::shared_ptr<Delivery> d, bool first) {
     std::weak_ptr<Impl> weak = self();
     auto hs = handlers_for(d->msg.topic);
     Message copy = d->msg;  // the original stays for a redelivery
-    dispatch(std::move(copy), std::move(hs), [weak, d](Outcome outcome) {
-      auto s = weak.lock();
-      auto part = d->part.lock();
-      if (!s || !part || s->stopping()) return;  // revoked or stopped: redelivered elsewhere
-      if (outcome == Outcome::failed) return s->retry_later(d);
-      s->finished(*part, d->msg.offset);
-    });
+    dispatch(
+        std::move(copy), std::move(hs),
+        [weak, d](Outcome outcome) {
+          auto s = weak.lock();
+          auto part = d->part.lock();
+          if (!s || !part || s->stopping()) return;  // revoked or stopped: redelivered elsewhere
+          if (outcome == Outcome::failed) return s->retry_later(d);
+          s->finished(*part, d->msg.offset);
+        },
+        first);
   }
 
   void retry_later(std::shared_ptr<Delivery> d) {
@@ -622,7 +644,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     worker().wheel().schedule_in(delay, [weak, d] {
       auto s = weak.lock();
       if (!s || s->stopping() || d->part.expired()) return;
-      s->deliver(d);
+      s->deliver(d, /*first=*/false);
     });
   }
 
@@ -736,7 +758,9 @@ class KafkaBroker::Impl final : public BrokerCore {
 
   // ---- requests ----
 
-  void do_request(Message m, RequestOptions ro, ReplyCallback done) {
+  void do_publish(Message m, PublishCallback done) override { produce(m, std::move(done)); }
+
+  void do_request(Message m, RequestOptions ro, ReplyCallback done) override {
     if (Error e = check(m)) return fail_request(std::move(done), e);
     const std::string reply_topic = m.topic + o.reply_suffix;
     if (!valid_kafka_topic(reply_topic))
@@ -882,7 +906,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     rk = nullptr;
   }
 
-  void do_stop() {
+  void do_stop() override {
     if (health().state == BrokerState::stopped) return;
     begin_stop();
     runner.stop();  // before the handle it uses goes
@@ -905,6 +929,7 @@ class KafkaBroker::Impl final : public BrokerCore {
     producer = nullptr;
     hooks->impl = nullptr;
     parts.clear();
+    counted_to.clear();
     assigned.store(0);
     reply_topics.clear();
     subs.clear();
@@ -913,24 +938,9 @@ class KafkaBroker::Impl final : public BrokerCore {
 };
 
 KafkaBroker::KafkaBroker(std::string name, net::Worker& worker, KafkaBrokerOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(name), worker, std::move(opts))) {}
+    : BrokerHandle(std::make_shared<Impl>(std::move(name), worker, std::move(opts))),
+      impl_(std::static_pointer_cast<Impl>(core_)) {}
 
-KafkaBroker::~KafkaBroker() {
-  stop();
-}
-
-const std::string& KafkaBroker::name() const {
-  return impl_->name();
-}
-net::Worker& KafkaBroker::worker() const {
-  return impl_->worker();
-}
-Health KafkaBroker::health() const {
-  return impl_->health();
-}
-Counters KafkaBroker::counters() const {
-  return impl_->counters();
-}
 size_t KafkaBroker::assigned_partitions() const {
   return impl_->assigned.load();
 }
@@ -939,22 +949,9 @@ void KafkaBroker::start() {
   BrokerCore::post(impl_, [](Impl& s) { s.do_start(); });
 }
 
-void KafkaBroker::stop() {
-  auto impl = impl_;
-  impl->run_sync([impl] { impl->do_stop(); });
-}
-
-void KafkaBroker::publish(Message msg, PublishCallback done) {
-  BrokerCore::post(impl_, [m = std::move(msg), d = std::move(done)](Impl& s) mutable {
-    s.produce(m, std::move(d));
-  });
-}
-
 SubscriptionId KafkaBroker::subscribe(std::string_view pattern, MessageHandler handler,
                                       SubscribeOptions) {
-  std::string why;
-  if (!topic_pattern::valid_pattern(pattern, &why))
-    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+  check_pattern(pattern);
   const SubscriptionId id = impl_->next_subscription_id();
   BrokerCore::post(
       impl_, [id, p = std::string(pattern),
@@ -972,23 +969,12 @@ void KafkaBroker::unsubscribe(SubscriptionId id) {
   });
 }
 
-void KafkaBroker::request(Message msg, RequestOptions opts, ReplyCallback done) {
-  BrokerCore::post(impl_,
-                   [m = std::move(msg), o = std::move(opts), d = std::move(done)](Impl& s) mutable {
-                     s.do_request(std::move(m), std::move(o), std::move(d));
-                   });
-}
-
 void KafkaBroker::reply(const Message& request, Message reply, PublishCallback done) {
   std::string topic = request.reply_to;
   if (topic.empty())
     if (const std::string* rt = request.header(kh::kReplyTopic)) topic = *rt;
-  if (topic.empty()) {
-    BrokerCore::post(impl_, [d = std::move(done)](Impl& s) mutable {
-      s.finish_publish(std::move(d), {Errc::invalid_topic, "the request has no reply topic"});
-    });
-    return;
-  }
+  if (topic.empty())
+    return refuse(std::move(done), {Errc::invalid_topic, "the request has no reply topic"});
   reply.topic = std::move(topic);
   reply.reply_to.clear();
   reply.partition = -1;

@@ -19,6 +19,14 @@
 // until it succeeds, so a restart resumes there (at-least-once). A partition
 // with too many unfinished messages is paused until they drain.
 //
+// Counters: `received` counts each message (topic, partition, offset) once
+// per broker object, as the number of messages the topic holds for us. Our
+// own retries after a failed handler and Kafka's redeliveries of an offset
+// this member already took (the partition came back after a rebalance and
+// the commit position was behind, or a seek) run the handlers again but are
+// not new messages; `failed` counts each failed attempt. A redelivery to
+// another member (or after a restart) is that consumer's first receipt.
+//
 // Request/reply follows the NestJS Kafka transport: headers
 // `kafka_correlationId`, `kafka_replyTopic` (`<topic>.reply`) and
 // `kafka_replyPartition`; replies carry `kafka_correlationId` and
@@ -63,24 +71,16 @@ struct KafkaBrokerOptions {
   BrokerLimits limits{};
 };
 
-class KafkaBroker final : public Broker {
+class KafkaBroker final : public detail::BrokerHandle {
  public:
   KafkaBroker(std::string name, net::Worker& worker, KafkaBrokerOptions opts);
-  ~KafkaBroker() override;
 
-  const std::string& name() const override;
   const char* kind() const override { return "kafka"; }
-  net::Worker& worker() const override;
   void start() override;
-  void stop() override;
-  void publish(Message msg, PublishCallback done) override;
   SubscriptionId subscribe(std::string_view pattern, MessageHandler handler,
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
-  void request(Message msg, RequestOptions opts, ReplyCallback done) override;
   void reply(const Message& request, Message reply, PublishCallback done) override;
-  Health health() const override;
-  Counters counters() const override;
 
   // Partitions the group currently assigns to this member (any thread).
   size_t assigned_partitions() const;

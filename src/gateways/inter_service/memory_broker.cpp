@@ -43,7 +43,7 @@ class MemoryBroker::Impl final : public BrokerCore {
     return out;
   }
 
-  void do_publish(Message m, PublishCallback done) {
+  void do_publish(Message m, PublishCallback done) override {
     if (Error e = check_outgoing(m, started)) return finish_publish(std::move(done), e);
     if (m.topic.compare(0, inbox_prefix.size(), inbox_prefix) == 0) {
       // A reply to one of our requests.
@@ -60,7 +60,7 @@ class MemoryBroker::Impl final : public BrokerCore {
     dispatch(std::move(m), std::move(handlers));
   }
 
-  void do_request(Message m, RequestOptions o, ReplyCallback done) {
+  void do_request(Message m, RequestOptions o, ReplyCallback done) override {
     Error e = check_outgoing(m, started);
     if (!e && route(m.topic).empty())
       e = {Errc::no_responders, "no subscriber for '" + m.topic + "'"};
@@ -70,27 +70,18 @@ class MemoryBroker::Impl final : public BrokerCore {
     m.reply_to = inbox_prefix + key;
     do_publish(std::move(m), {});
   }
+
+  void do_stop() override {
+    if (health().state == BrokerState::stopped) return;
+    begin_stop();
+    subs.clear();
+    finish_stop();
+  }
 };
 
 MemoryBroker::MemoryBroker(std::string name, net::Worker& worker, MemoryBrokerOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(name), worker, opts)) {}
-
-MemoryBroker::~MemoryBroker() {
-  stop();
-}
-
-const std::string& MemoryBroker::name() const {
-  return impl_->name();
-}
-net::Worker& MemoryBroker::worker() const {
-  return impl_->worker();
-}
-Health MemoryBroker::health() const {
-  return impl_->health();
-}
-Counters MemoryBroker::counters() const {
-  return impl_->counters();
-}
+    : BrokerHandle(std::make_shared<Impl>(std::move(name), worker, opts)),
+      impl_(std::static_pointer_cast<Impl>(core_)) {}
 
 void MemoryBroker::start() {
   BrokerCore::post(impl_, [](Impl& s) {
@@ -101,27 +92,9 @@ void MemoryBroker::start() {
   });
 }
 
-void MemoryBroker::stop() {
-  auto impl = impl_;
-  impl->run_sync([impl] {
-    if (impl->health().state == BrokerState::stopped) return;
-    impl->begin_stop();
-    impl->subs.clear();
-    impl->finish_stop();
-  });
-}
-
-void MemoryBroker::publish(Message msg, PublishCallback done) {
-  BrokerCore::post(impl_, [m = std::move(msg), d = std::move(done)](Impl& s) mutable {
-    s.do_publish(std::move(m), std::move(d));
-  });
-}
-
 SubscriptionId MemoryBroker::subscribe(std::string_view pattern, MessageHandler handler,
                                        SubscribeOptions opts) {
-  std::string why;
-  if (!topic_pattern::valid_pattern(pattern, &why))
-    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+  check_pattern(pattern);
   const SubscriptionId id = impl_->next_subscription_id();
   BrokerCore::post(impl_, [id, p = std::string(pattern),
                            h = std::make_shared<const MessageHandler>(std::move(handler)),
@@ -135,20 +108,9 @@ void MemoryBroker::unsubscribe(SubscriptionId id) {
   BrokerCore::post(impl_, [id](Impl& s) { s.subs.erase(id); });
 }
 
-void MemoryBroker::request(Message msg, RequestOptions opts, ReplyCallback done) {
-  BrokerCore::post(impl_,
-                   [m = std::move(msg), o = std::move(opts), d = std::move(done)](Impl& s) mutable {
-                     s.do_request(std::move(m), std::move(o), std::move(d));
-                   });
-}
-
 void MemoryBroker::reply(const Message& request, Message reply, PublishCallback done) {
-  if (request.reply_to.empty()) {
-    BrokerCore::post(impl_, [d = std::move(done)](Impl& s) mutable {
-      s.finish_publish(std::move(d), {Errc::invalid_topic, "the request has no reply address"});
-    });
-    return;
-  }
+  if (request.reply_to.empty())
+    return refuse(std::move(done), {Errc::invalid_topic, "the request has no reply address"});
   reply.topic = request.reply_to;
   publish(std::move(reply), std::move(done));
 }

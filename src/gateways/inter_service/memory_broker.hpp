@@ -16,24 +16,16 @@ struct MemoryBrokerOptions {
   BrokerLimits limits;
 };
 
-class MemoryBroker final : public Broker {
+class MemoryBroker final : public detail::BrokerHandle {
  public:
   MemoryBroker(std::string name, net::Worker& worker, MemoryBrokerOptions opts = {});
-  ~MemoryBroker() override;
 
-  const std::string& name() const override;
   const char* kind() const override { return "memory"; }
-  net::Worker& worker() const override;
   void start() override;
-  void stop() override;
-  void publish(Message msg, PublishCallback done) override;
   SubscriptionId subscribe(std::string_view pattern, MessageHandler handler,
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
-  void request(Message msg, RequestOptions opts, ReplyCallback done) override;
   void reply(const Message& request, Message reply, PublishCallback done) override;
-  Health health() const override;
-  Counters counters() const override;
 
  private:
   class Impl;

@@ -4,6 +4,7 @@
 
 #include "protocol/nest_packet.hpp"
 #include "protocol/socketio_packet.hpp"
+#include "protocol/utf8_lossy.hpp"
 
 namespace sb::inter_service {
 
@@ -27,24 +28,33 @@ bool is_kafka(std::string_view kind) {
   return kind == "kafka";
 }
 
+// Both read the payload as text first, invalid UTF-8 as U+FFFD, as Node
+// does before Nest's deserializers see it: JSON with a bad byte in a string
+// parses (with U+FFFD there), and text that is not JSON becomes a JSON string
+// that is valid text.
+
 // JSON when it parses, else the text as a JSON string (Nest's deserializers
 // do the same with payloads that are not JSON).
 // Parsed with sio::parse_json: boost::json::parse's doubles can be off by an ulp,
 // and a forwarded number would change on the way.
 json::value parse_or_string(std::string_view payload) {
+  std::string storage;
+  const std::string_view text = utf8_lossy(payload, storage);
   json::value v;
-  if (sio::parse_json(payload, kMaxDepth, v)) return v;
-  return json::string(payload);
+  if (sio::parse_json(text, kMaxDepth, v)) return v;
+  return json::string(text);
 }
 
 // Kafka record values: Nest JSON-parses values that start with { or [ and
 // leaves anything else a string.
 json::value kafka_value(std::string_view payload) {
-  if (!payload.empty() && (payload.front() == '{' || payload.front() == '[')) {
+  std::string storage;
+  const std::string_view text = utf8_lossy(payload, storage);
+  if (!text.empty() && (text.front() == '{' || text.front() == '[')) {
     json::value v;
-    if (sio::parse_json(payload, kMaxDepth, v)) return v;
+    if (sio::parse_json(text, kMaxDepth, v)) return v;
   }
-  return json::string(payload);
+  return json::string(text);
 }
 
 // Kafka values: strings as they are, everything else as JSON (kafkajs sends

@@ -347,7 +347,11 @@ class NatsBroker::Impl final : public BrokerCore {
     return error_of(s, "publish");
   }
 
-  void do_request(Message m, RequestOptions ro, ReplyCallback done) {
+  void do_publish(Message m, PublishCallback done) override {
+    finish_publish(std::move(done), send(m));
+  }
+
+  void do_request(Message m, RequestOptions ro, ReplyCallback done) override {
     if (Error e = check_outgoing(m, started && nc)) return fail_request(std::move(done), e);
     const std::string token = unique_token();
     if (Error e = add_request(token, done, ro.timeout_ms)) return fail_request(std::move(done), e);
@@ -357,7 +361,7 @@ class NatsBroker::Impl final : public BrokerCore {
     finish_publish({}, std::move(e));
   }
 
-  void do_stop() {
+  void do_stop() override {
     if (health().state == BrokerState::stopped) return;
     begin_stop();
     unregister_broker(reg_id);  // from here on, no cnats callback reaches us
@@ -380,25 +384,9 @@ class NatsBroker::Impl final : public BrokerCore {
 };
 
 NatsBroker::NatsBroker(std::string name, net::Worker& worker, NatsBrokerOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(name), worker, std::move(opts))) {
+    : BrokerHandle(std::make_shared<Impl>(std::move(name), worker, std::move(opts))),
+      impl_(std::static_pointer_cast<Impl>(core_)) {
   impl_->reg_id = Impl::register_broker(impl_, &worker, impl_->o.reconnect);
-}
-
-NatsBroker::~NatsBroker() {
-  stop();
-}
-
-const std::string& NatsBroker::name() const {
-  return impl_->name();
-}
-net::Worker& NatsBroker::worker() const {
-  return impl_->worker();
-}
-Health NatsBroker::health() const {
-  return impl_->health();
-}
-Counters NatsBroker::counters() const {
-  return impl_->counters();
 }
 
 void NatsBroker::start() {
@@ -416,22 +404,9 @@ void NatsBroker::start() {
   BrokerCore::post(impl_, [conn, s](Impl& i) { i.install(conn, s); });
 }
 
-void NatsBroker::stop() {
-  auto impl = impl_;
-  impl->run_sync([impl] { impl->do_stop(); });
-}
-
-void NatsBroker::publish(Message msg, PublishCallback done) {
-  BrokerCore::post(impl_, [m = std::move(msg), d = std::move(done)](Impl& s) mutable {
-    s.finish_publish(std::move(d), s.send(m));
-  });
-}
-
 SubscriptionId NatsBroker::subscribe(std::string_view pattern, MessageHandler handler,
                                      SubscribeOptions opts) {
-  std::string why;
-  if (!topic_pattern::valid_pattern(pattern, &why))
-    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+  check_pattern(pattern);
   const SubscriptionId id = impl_->next_subscription_id();
   BrokerCore::post(
       impl_, [id, p = std::string(pattern), q = std::move(opts.queue_group),
@@ -468,20 +443,9 @@ void NatsBroker::unsubscribe(SubscriptionId id) {
   });
 }
 
-void NatsBroker::request(Message msg, RequestOptions opts, ReplyCallback done) {
-  BrokerCore::post(impl_,
-                   [m = std::move(msg), o = std::move(opts), d = std::move(done)](Impl& s) mutable {
-                     s.do_request(std::move(m), std::move(o), std::move(d));
-                   });
-}
-
 void NatsBroker::reply(const Message& request, Message reply, PublishCallback done) {
-  if (request.reply_to.empty()) {
-    BrokerCore::post(impl_, [d = std::move(done)](Impl& s) mutable {
-      s.finish_publish(std::move(d), {Errc::invalid_topic, "the request has no reply subject"});
-    });
-    return;
-  }
+  if (request.reply_to.empty())
+    return refuse(std::move(done), {Errc::invalid_topic, "the request has no reply subject"});
   reply.topic = request.reply_to;
   reply.reply_to.clear();
   publish(std::move(reply), std::move(done));

@@ -42,24 +42,16 @@ struct NatsBrokerOptions {
   BrokerLimits limits{};
 };
 
-class NatsBroker final : public Broker {
+class NatsBroker final : public detail::BrokerHandle {
  public:
   NatsBroker(std::string name, net::Worker& worker, NatsBrokerOptions opts);
-  ~NatsBroker() override;
 
-  const std::string& name() const override;
   const char* kind() const override { return "nats"; }
-  net::Worker& worker() const override;
   void start() override;
-  void stop() override;
-  void publish(Message msg, PublishCallback done) override;
   SubscriptionId subscribe(std::string_view pattern, MessageHandler handler,
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
-  void request(Message msg, RequestOptions opts, ReplyCallback done) override;
   void reply(const Message& request, Message reply, PublishCallback done) override;
-  Health health() const override;
-  Counters counters() const override;
 
  private:
   class Impl;

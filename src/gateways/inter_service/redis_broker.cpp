@@ -299,7 +299,7 @@ class RedisBroker::Impl final : public BrokerCore {
 
   // ---- publishing ----
 
-  void do_publish(Message m, PublishCallback done) {
+  void do_publish(Message m, PublishCallback done) override {
     if (Error e = check_outgoing(m, started)) return finish_publish(std::move(done), e);
     if (up && pub.ready) return send_publish(m, std::move(done));
     if (queue.size() >= o.max_queued_publishes)
@@ -340,7 +340,7 @@ class RedisBroker::Impl final : public BrokerCore {
 
   // ---- requests ----
 
-  void do_request(Message m, RequestOptions ro, ReplyCallback done) {
+  void do_request(Message m, RequestOptions ro, ReplyCallback done) override {
     if (Error e = check_outgoing(m, started)) return fail_request(std::move(done), e);
     std::string id = ro.correlation_id.empty() ? o.correlation_id(m.payload) : ro.correlation_id;
     if (id.empty())
@@ -373,7 +373,7 @@ class RedisBroker::Impl final : public BrokerCore {
 
   // ---- lifecycle ----
 
-  void do_stop() {
+  void do_stop() override {
     if (health().state == BrokerState::stopped) return;
     begin_stop();
     while (!queue.empty()) {
@@ -391,24 +391,8 @@ class RedisBroker::Impl final : public BrokerCore {
 };
 
 RedisBroker::RedisBroker(std::string name, net::Worker& worker, RedisBrokerOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(name), worker, std::move(opts))) {}
-
-RedisBroker::~RedisBroker() {
-  stop();
-}
-
-const std::string& RedisBroker::name() const {
-  return impl_->name();
-}
-net::Worker& RedisBroker::worker() const {
-  return impl_->worker();
-}
-Health RedisBroker::health() const {
-  return impl_->health();
-}
-Counters RedisBroker::counters() const {
-  return impl_->counters();
-}
+    : BrokerHandle(std::make_shared<Impl>(std::move(name), worker, std::move(opts))),
+      impl_(std::static_pointer_cast<Impl>(core_)) {}
 
 void RedisBroker::start() {
   BrokerCore::post(impl_, [](Impl& s) {
@@ -419,22 +403,9 @@ void RedisBroker::start() {
   });
 }
 
-void RedisBroker::stop() {
-  auto impl = impl_;
-  impl->run_sync([impl] { impl->do_stop(); });
-}
-
-void RedisBroker::publish(Message msg, PublishCallback done) {
-  BrokerCore::post(impl_, [m = std::move(msg), d = std::move(done)](Impl& s) mutable {
-    s.do_publish(std::move(m), std::move(d));
-  });
-}
-
 SubscriptionId RedisBroker::subscribe(std::string_view pattern, MessageHandler handler,
                                       SubscribeOptions) {
-  std::string why;
-  if (!topic_pattern::valid_pattern(pattern, &why))
-    throw std::invalid_argument("invalid pattern '" + std::string(pattern) + "': " + why);
+  check_pattern(pattern);
   const SubscriptionId id = impl_->next_subscription_id();
   BrokerCore::post(
       impl_, [id, p = std::string(pattern),
@@ -490,13 +461,6 @@ void RedisBroker::unsubscribe(SubscriptionId id) {
       s.release(key);
     }
   });
-}
-
-void RedisBroker::request(Message msg, RequestOptions opts, ReplyCallback done) {
-  BrokerCore::post(impl_,
-                   [m = std::move(msg), o = std::move(opts), d = std::move(done)](Impl& s) mutable {
-                     s.do_request(std::move(m), std::move(o), std::move(d));
-                   });
 }
 
 void RedisBroker::reply(const Message& request, Message reply, PublishCallback done) {

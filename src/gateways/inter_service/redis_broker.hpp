@@ -43,21 +43,15 @@ struct RedisBrokerOptions {
 // The default correlation extractor: `{"id": "..."}` -> "...", else "".
 std::string json_id_of(std::string_view payload);
 
-class RedisBroker final : public Broker {
+class RedisBroker final : public detail::BrokerHandle {
  public:
   RedisBroker(std::string name, net::Worker& worker, RedisBrokerOptions opts);
-  ~RedisBroker() override;
 
-  const std::string& name() const override;
   const char* kind() const override { return "redis"; }
-  net::Worker& worker() const override;
   void start() override;
-  void stop() override;
-  void publish(Message msg, PublishCallback done) override;
   SubscriptionId subscribe(std::string_view pattern, MessageHandler handler,
                            SubscribeOptions opts) override;
   void unsubscribe(SubscriptionId id) override;
-  void request(Message msg, RequestOptions opts, ReplyCallback done) override;
   // Redis only: PSUBSCRIBE to a raw glob, no topic syntax, no filtering (what
   // the Socket.IO adapter does: `socket.io#/#*`). Survives reconnections.
   SubscriptionId subscribe_glob(std::string_view glob, MessageHandler handler);
@@ -65,8 +59,6 @@ class RedisBroker final : public Broker {
   // counted by `PUBSUB NUMSUB`, as Socket.IO adapter peers count each other).
   SubscriptionId subscribe_channel(std::string_view channel, MessageHandler handler);
   void reply(const Message& request, Message reply, PublishCallback done) override;
-  Health health() const override;
-  Counters counters() const override;
 
  private:
   class Impl;
