@@ -7,8 +7,6 @@
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
-#include <signal.h>
-
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -459,12 +457,13 @@ TEST_P(RecoveryLogNats, AServerThatStopsAnsweringCostsNoHangThenItIsUsedAgain) {
   a->emit({}, 1);
   ASSERT_TRUE(wait_until([&] { return !a->last().empty(); }));
   const StreamId before = a->last();
-  ::kill(server->pid(), SIGSTOP);  // connected, but silent
+  server->pause();  // connected, but silent
   for (int i = 0; i < 50; ++i) a->emit({}, 100 + i);
   // Every one is still delivered (without an offset, and over pub/sub).
-  EXPECT_TRUE(pubsub.wait_for_size(50, std::chrono::seconds(60)));
+  EXPECT_TRUE(pubsub.wait_for_size(50, std::chrono::seconds(60)))
+      << pubsub.size() << " of 50 over pub/sub; last offset delivered " << a->last().to_string();
   EXPECT_FALSE(a->restore("nobody", before.to_string()));  // answered, not hung
-  ::kill(server->pid(), SIGCONT);
+  server->resume();
   ASSERT_TRUE(wait_until(
       [&] {
         a->emit({}, 2);

@@ -21,6 +21,10 @@ class ChildProcess {
 
   // Sends `sig` and waits until the process is gone.
   void kill(int sig);
+  // SIGSTOP, returning once every thread of it has stopped (kill() alone
+  // returns before: a request in flight could still be served); resume() SIGCONTs.
+  void pause();
+  void resume();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
