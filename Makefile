@@ -22,7 +22,7 @@ deps-test:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DSB_UNITY=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Builds and starts the server with the development config (anonymous clients,
@@ -33,7 +33,7 @@ run: build
 build-asan: deps-test
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-	  -DSB_FUZZ=ON -DSB_BENCH=OFF -DSB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	  -DSB_FUZZ=ON -DSB_BENCH=OFF -DSB_FUZZ_SECONDS=$(FUZZ_SECONDS) -DSB_UNITY=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests integration_tests fuzzers switchboard \
 	  sb-kafka-mock sb-public-api-server examples
 

@@ -24,14 +24,14 @@ using sb::test::wait_until;
 
 namespace {
 
-struct Node {
+struct RedisNode {
   net::Worker worker{0};
   std::unique_ptr<sio::SioServer> sio;
   std::unique_ptr<MemoryBroker> broker;
   std::unique_ptr<ClusterPublisher> publisher;
   std::unique_ptr<RedisRecoveryLog> log;
 
-  Node(int port, std::string uid) {
+  RedisNode(int port, std::string uid) {
     worker.start();
     sio::SioOptions so;
     so.recovery.enabled = true;
@@ -50,7 +50,7 @@ struct Node {
     log = std::make_unique<RedisRecoveryLog>(o, *sio, *publisher);
     log->start();
   }
-  ~Node() {
+  ~RedisNode() {
     log->stop();
     broker->stop();
     worker.stop();
@@ -77,7 +77,7 @@ struct Node {
   }
 };
 
-std::string text(const sio::Broadcast& b) {
+std::string broadcast_text(const sio::Broadcast& b) {
   return std::string(b.wires.at(0)->payload());
 }
 
@@ -103,8 +103,8 @@ class RecoveryLogRedisTest : public ::testing::Test {
     ASSERT_TRUE(sb::test::wait_for_port(port));
   }
   // A node whose reader has found the stream's tip (appends are taken from then on).
-  std::unique_ptr<Node> node(std::string uid) {
-    auto n = std::make_unique<Node>(port, uid);
+  std::unique_ptr<RedisNode> node(std::string uid) {
+    auto n = std::make_unique<RedisNode>(port, uid);
     EXPECT_TRUE(wait_until([&] { return n->log->ready(); }));
     return n;
   }
@@ -130,9 +130,10 @@ TEST_F(RecoveryLogRedisTest, EveryNodeDeliversEveryEntryWithTheSameIds) {
   auto rb = *b->log->recent({}, {UINT64_MAX, UINT64_MAX});
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(ra[i]->stream_id, rb[i]->stream_id);
-    EXPECT_EQ(text(*ra[i]), text(*rb[i]));
-    EXPECT_NE(text(*ra[i]).find("\"" + ra[i]->stream_id.to_string() + "\"]"), std::string::npos)
-        << text(*ra[i]);
+    EXPECT_EQ(broadcast_text(*ra[i]), broadcast_text(*rb[i]));
+    EXPECT_NE(broadcast_text(*ra[i]).find("\"" + ra[i]->stream_id.to_string() + "\"]"),
+              std::string::npos)
+        << broadcast_text(*ra[i]);
   }
   EXPECT_LT(ra[0]->stream_id, ra[1]->stream_id);
   EXPECT_TRUE(wait_until([&] { return a->last() == ra[2]->stream_id; }));
@@ -166,8 +167,8 @@ TEST_F(RecoveryLogRedisTest, ASessionSavedOnOneNodeIsRestoredOnceOnAnother) {
   ASSERT_TRUE(window);
   for (auto& e : *window)
     for (const char* n : {"1", "4", "5"})
-      if (text(*e).find(std::string("[\"news\",") + n + ",") != std::string::npos)
-        expected.push_back(text(*e));
+      if (broadcast_text(*e).find(std::string("[\"news\",") + n + ",") != std::string::npos)
+        expected.push_back(broadcast_text(*e));
   ASSERT_EQ(expected.size(), 3u);
 
   // a's SET went before its later XADDs (one writer, in order), which b has read.
@@ -179,7 +180,7 @@ TEST_F(RecoveryLogRedisTest, ASessionSavedOnOneNodeIsRestoredOnceOnAnother) {
   EXPECT_EQ(r->session.rooms, std::vector<std::string>{"r1"});
   EXPECT_EQ(r->upto, tip);
   std::vector<std::string> got;
-  for (auto& m : r->missed) got.push_back(text(*m));
+  for (auto& m : r->missed) got.push_back(broadcast_text(*m));
   EXPECT_EQ(got, expected);
   EXPECT_FALSE(b->restore("pid1", seen.to_string()));  // once
 
@@ -224,7 +225,7 @@ TEST_F(RecoveryLogRedisTest, ALongReplayIsReadInPages) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->missed.size(), static_cast<size_t>(kN));
   for (int i = 0; i < kN; ++i)
-    ASSERT_NE(text(*r->missed[i]).find("[\"news\"," + std::to_string(i + 1) + ","),
+    ASSERT_NE(broadcast_text(*r->missed[i]).find("[\"news\"," + std::to_string(i + 1) + ","),
               std::string::npos)
         << i;
 }
