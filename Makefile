@@ -4,6 +4,8 @@
 # build takes about 20% less CPU (a third less on the Asio/Beast-heavy files).
 # For full debug info in gdb: cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug
 # (or RelWithDebInfo without this flag).
+# Both builds are unity builds (-DSB_UNITY=ON, see CMakeLists.txt): a clean gcc
+# build takes half the CPU time, the sanitizer build about 30% less.
 BUILD ?= build
 # The sanitizer build (clang, ASan+UBSan, libFuzzer): unit tests, fuzzers, and
 # the e2e tests labelled asan against the sanitized binaries. -O1 with line tables
