@@ -4,6 +4,8 @@
 # build takes about 20% less CPU (a third less on the Asio/Beast-heavy files).
 # For full debug info in gdb: cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug
 # (or RelWithDebInfo without this flag).
+# Both builds are unity builds (-DSB_UNITY=ON, see CMakeLists.txt): a clean gcc
+# build takes half the CPU time, the sanitizer build about 30% less.
 BUILD ?= build
 # The sanitizer build (clang, ASan+UBSan, libFuzzer): unit tests, fuzzers, and
 # the e2e tests labelled asan against the sanitized binaries. -O1 with line tables
@@ -22,7 +24,7 @@ deps-test:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DSB_UNITY=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Builds and starts the server with the development config (anonymous clients,
@@ -33,7 +35,7 @@ run: build
 build-asan: deps-test
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-	  -DSB_FUZZ=ON -DSB_BENCH=OFF -DSB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	  -DSB_FUZZ=ON -DSB_BENCH=OFF -DSB_FUZZ_SECONDS=$(FUZZ_SECONDS) -DSB_UNITY=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests integration_tests fuzzers switchboard \
 	  sb-kafka-mock sb-public-api-server examples
 

@@ -61,7 +61,7 @@ class NatsBrokerTest : public ::testing::Test {
   std::vector<std::unique_ptr<NatsBroker>> brokers;
 };
 
-Message msg(std::string topic, std::string payload) {
+Message nats_msg(std::string topic, std::string payload) {
   return Message{.topic = std::move(topic), .payload = std::move(payload)};
 }
 
@@ -84,11 +84,11 @@ TEST_F(NatsBrokerTest, PublishSubscribeWithWildcardsAndHeaders) {
 
   Collector<Error> results;
   auto done = [&](const Error& e) { results.add(e); };
-  Message with_headers = msg("orders.created", "1");
+  Message with_headers = nats_msg("orders.created", "1");
   with_headers.headers = {{"trace-id", "abc"}, {"x-tenant", "t1"}};
   b.publish(with_headers, done);
-  b.publish(msg("orders.eu.created", "2"), done);
-  b.publish(msg("users.created", "3"), done);
+  b.publish(nats_msg("orders.eu.created", "2"), done);
+  b.publish(nats_msg("users.created", "3"), done);
   ASSERT_TRUE(results.wait_for_size(3));
   for (const auto& e : results.items()) EXPECT_FALSE(e) << e.to_string();
   ASSERT_TRUE(tail.wait_for_size(2));
@@ -115,8 +115,8 @@ TEST_F(NatsBrokerTest, QueueGroupDeliversEachMessageOnce) {
   b.subscribe("marker", [&](const Message&, Ack) { marker.add(0); }, {});
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::up));
-  for (int i = 0; i < 20; ++i) b.publish(msg("jobs.x", std::to_string(i)), {});
-  b.publish(msg("marker", ""), {});
+  for (int i = 0; i < 20; ++i) b.publish(nats_msg("jobs.x", std::to_string(i)), {});
+  b.publish(nats_msg("marker", ""), {});
   ASSERT_TRUE(marker.wait_for_size(1));
   ASSERT_TRUE(got.wait_for_size(20));
   // Both handlers share one queue subscription: each message is handled once.
@@ -128,7 +128,8 @@ TEST_F(NatsBrokerTest, RequestReplyTimeoutAndNoResponders) {
   auto& gateway = make("gateway", options());
   service.subscribe(
       "math.sum",
-      [&](const Message& m, Ack) { service.reply(m, msg("", "sum(" + m.payload + ")"), {}); }, {});
+      [&](const Message& m, Ack) { service.reply(m, nats_msg("", "sum(" + m.payload + ")"), {}); },
+      {});
   service.subscribe("math.slow", [](const Message&, Ack) {}, {});
   service.start();
   gateway.start();
@@ -136,17 +137,18 @@ TEST_F(NatsBrokerTest, RequestReplyTimeoutAndNoResponders) {
   ASSERT_TRUE(wait_state(gateway, BrokerState::up));
 
   Collector<std::pair<Error, std::string>> r;
-  gateway.request(msg("math.sum", "1,2"), {.timeout_ms = 10000}, [&](const Error& e, Message m) {
-    r.add({e, m.payload});
-  });
+  gateway.request(nats_msg("math.sum", "1,2"), {.timeout_ms = 10000},
+                  [&](const Error& e, Message m) {
+                    r.add({e, m.payload});
+                  });
   ASSERT_TRUE(r.wait_for_size(1));
   ASSERT_FALSE(r.items()[0].first) << r.items()[0].first.to_string();
   EXPECT_EQ(r.items()[0].second, "sum(1,2)");
 
-  gateway.request(msg("math.slow", "x"), {.timeout_ms = 200}, [&](const Error& e, Message m) {
+  gateway.request(nats_msg("math.slow", "x"), {.timeout_ms = 200}, [&](const Error& e, Message m) {
     r.add({e, m.payload});
   });
-  gateway.request(msg("nobody.listens", "x"), {.timeout_ms = 10000},
+  gateway.request(nats_msg("nobody.listens", "x"), {.timeout_ms = 10000},
                   [&](const Error& e, Message m) {
                     r.add({e, m.payload});
                   });
@@ -165,7 +167,7 @@ TEST_F(NatsBrokerTest, ServerRestartReconnectsResubscribesAndDeliversBufferedPub
   b.subscribe("events.>", [&](const Message& m, Ack) { got.add(m.payload); }, {});
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::up));
-  b.publish(msg("events.a", "before"), {});
+  b.publish(nats_msg("events.a", "before"), {});
   ASSERT_TRUE(got.wait_for_size(1));
 
   server->kill(SIGKILL);
@@ -174,7 +176,7 @@ TEST_F(NatsBrokerTest, ServerRestartReconnectsResubscribesAndDeliversBufferedPub
   Collector<Error> results;
   const size_t kDuringOutage = 5;
   for (size_t i = 0; i < kDuringOutage; ++i)
-    b.publish(msg("events.a", "outage-" + std::to_string(i)),
+    b.publish(nats_msg("events.a", "outage-" + std::to_string(i)),
               [&](const Error& e) { results.add(e); });
   ASSERT_TRUE(results.wait_for_size(kDuringOutage));
   for (const auto& e : results.items()) EXPECT_FALSE(e) << e.to_string();  // buffered
@@ -188,7 +190,7 @@ TEST_F(NatsBrokerTest, ServerRestartReconnectsResubscribesAndDeliversBufferedPub
   std::set<std::string> expected;
   for (size_t i = 0; i < kDuringOutage; ++i) expected.insert("outage-" + std::to_string(i));
   EXPECT_EQ(delivered, expected);
-  b.publish(msg("events.b", "after"), {});
+  b.publish(nats_msg("events.b", "after"), {});
   ASSERT_TRUE(got.wait_for_size(2 + kDuringOutage));
 }
 
@@ -208,9 +210,10 @@ TEST_F(NatsBrokerTest, OutageBeyondTheReconnectBufferIsRefusedNotLost) {
   Collector<std::pair<int, Error>> results;
   const int kTotal = 10;
   for (int i = 0; i < kTotal; ++i)
-    b.publish(msg("events.a", std::to_string(i) + std::string(40, '.')), [&, i](const Error& e) {
-      results.add({i, e});
-    });
+    b.publish(nats_msg("events.a", std::to_string(i) + std::string(40, '.')),
+              [&, i](const Error& e) {
+                results.add({i, e});
+              });
   ASSERT_TRUE(results.wait_for_size(kTotal));
   std::set<std::string> accepted;
   int refused = 0;
@@ -229,7 +232,7 @@ TEST_F(NatsBrokerTest, OutageBeyondTheReconnectBufferIsRefusedNotLost) {
   ASSERT_TRUE(wait_state(b, BrokerState::up));
   ASSERT_TRUE(got.wait_for_size(accepted.size()));
   // A marker proves nothing else is still on its way.
-  b.publish(msg("events.marker", "m"), {});
+  b.publish(nats_msg("events.marker", "m"), {});
   ASSERT_TRUE(got.wait_for_size(accepted.size() + 1));
   auto items = got.items();
   items.pop_back();
@@ -245,7 +248,7 @@ TEST_F(NatsBrokerTest, StartsWhileServerIsDownAndConnectsWhenItComesUp) {
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::down));
   Collector<Error> r;
-  b.publish(msg("late.x", "buffered"), [&](const Error& e) { r.add(e); });
+  b.publish(nats_msg("late.x", "buffered"), [&](const Error& e) { r.add(e); });
   ASSERT_TRUE(r.wait_for_size(1));
   EXPECT_FALSE(r.items()[0]) << r.items()[0].to_string();
   start_server();
@@ -268,16 +271,16 @@ TEST_F(NatsBrokerTest, BadInputIsRefusedOrCountedAndNothingBreaks) {
   ASSERT_TRUE(wait_state(big, BrokerState::up));
 
   Collector<Error> r;
-  b.publish(msg("in.x", std::string(65, 'x')), [&](const Error& e) { r.add(e); });
-  b.publish(msg("in.>", "wildcard"), [&](const Error& e) { r.add(e); });
-  big.publish(msg("in.x", std::string(2 << 20, 'z')), [&](const Error& e) { r.add(e); });
+  b.publish(nats_msg("in.x", std::string(65, 'x')), [&](const Error& e) { r.add(e); });
+  b.publish(nats_msg("in.>", "wildcard"), [&](const Error& e) { r.add(e); });
+  big.publish(nats_msg("in.x", std::string(2 << 20, 'z')), [&](const Error& e) { r.add(e); });
   ASSERT_TRUE(r.wait_for_size(3));
   EXPECT_EQ(r.items()[0].code, Errc::payload_too_large);
   EXPECT_EQ(r.items()[1].code, Errc::invalid_topic);
   EXPECT_EQ(r.items()[2].code, Errc::payload_too_large);  // over the limit of 1 MiB
 
-  big.publish(msg("in.x", std::string(1000, 'y')), {});  // over `small`'s limit
-  big.publish(msg("in.x", "fine"), {});
+  big.publish(nats_msg("in.x", std::string(1000, 'y')), {});  // over `small`'s limit
+  big.publish(nats_msg("in.x", "fine"), {});
   ASSERT_TRUE(got.wait_for_size(1));
   EXPECT_EQ(got.items(), std::vector<std::string>{"fine"});
   EXPECT_EQ(b.counters().bad, 1u);

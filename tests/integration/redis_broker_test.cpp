@@ -68,7 +68,7 @@ class RedisBrokerTest : public ::testing::Test {
   std::vector<std::unique_ptr<RedisBroker>> brokers;
 };
 
-Message msg(std::string topic, std::string payload) {
+Message redis_msg(std::string topic, std::string payload) {
   return Message{.topic = std::move(topic), .payload = std::move(payload)};
 }
 
@@ -91,9 +91,10 @@ TEST_F(RedisBrokerTest, PublishSubscribeWithPatterns) {
 
   Collector<Error> results;
   auto done = [&](const Error& e) { results.add(e); };
-  b.publish(msg("orders.created", "1"), done);
-  b.publish(msg("orders.eu.created", "2"), done);  // the glob orders.* matches it; '*' must not
-  b.publish(msg("users.created", "3"), done);
+  b.publish(redis_msg("orders.created", "1"), done);
+  b.publish(redis_msg("orders.eu.created", "2"),
+            done);  // the glob orders.* matches it; '*' must not
+  b.publish(redis_msg("users.created", "3"), done);
   ASSERT_TRUE(results.wait_for_size(3));
   for (const auto& e : results.items()) EXPECT_FALSE(e) << e.to_string();
   ASSERT_TRUE(tail.wait_for_size(2));
@@ -113,11 +114,11 @@ TEST_F(RedisBrokerTest, UnsubscribeStopsDelivery) {
   b.subscribe("marker", [&](const Message& m, Ack) { marker.add(m.payload); }, {});
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::up));
-  b.publish(msg("a.b", "1"), {});
+  b.publish(redis_msg("a.b", "1"), {});
   ASSERT_TRUE(got.wait_for_size(1));
   b.unsubscribe(id);
-  b.publish(msg("a.b", "2"), {});
-  b.publish(msg("marker", "m"), {});
+  b.publish(redis_msg("a.b", "2"), {});
+  b.publish(redis_msg("marker", "m"), {});
   ASSERT_TRUE(marker.wait_for_size(1));
   EXPECT_EQ(got.items(), std::vector<std::string>{"1"});
 }
@@ -130,7 +131,8 @@ TEST_F(RedisBrokerTest, RequestReplyNestJsConventionAndTimeout) {
       "math.sum",
       [&](const Message& m, Ack) {
         const std::string id = json_id_of(m.payload);
-        service.reply(m, msg("", R"({"id":")" + id + R"(","response":3,"isDisposed":true})"), {});
+        service.reply(m, redis_msg("", R"({"id":")" + id + R"(","response":3,"isDisposed":true})"),
+                      {});
       },
       {});
   service.subscribe("math.slow", [](const Message&, Ack) { /* never answers */ }, {});
@@ -140,7 +142,7 @@ TEST_F(RedisBrokerTest, RequestReplyNestJsConventionAndTimeout) {
   ASSERT_TRUE(wait_state(gateway, BrokerState::up));
 
   Collector<std::pair<Error, Message>> r;
-  gateway.request(msg("math.sum", R"({"pattern":"math.sum","data":[1,2],"id":"req-1"})"),
+  gateway.request(redis_msg("math.sum", R"({"pattern":"math.sum","data":[1,2],"id":"req-1"})"),
                   {.timeout_ms = 10000}, [&](const Error& e, Message m) {
                     r.add({e, m});
                   });
@@ -149,12 +151,12 @@ TEST_F(RedisBrokerTest, RequestReplyNestJsConventionAndTimeout) {
   EXPECT_EQ(r.items()[0].second.topic, "math.sum.reply");
   EXPECT_EQ(r.items()[0].second.payload, R"({"id":"req-1","response":3,"isDisposed":true})");
 
-  gateway.request(msg("math.slow", R"({"pattern":"math.slow","data":1,"id":"req-2"})"),
+  gateway.request(redis_msg("math.slow", R"({"pattern":"math.slow","data":1,"id":"req-2"})"),
                   {.timeout_ms = 200}, [&](const Error& e, Message m) {
                     r.add({e, m});
                   });
-  gateway.request(msg("math.sum", R"({"pattern":"math.sum","data":1})"), {.timeout_ms = 10000},
-                  [&](const Error& e, Message m) {
+  gateway.request(redis_msg("math.sum", R"({"pattern":"math.sum","data":1})"),
+                  {.timeout_ms = 10000}, [&](const Error& e, Message m) {
                     r.add({e, m});
                   });
   ASSERT_TRUE(r.wait_for_size(3));
@@ -174,7 +176,7 @@ TEST_F(RedisBrokerTest, ServerRestartReconnectsResubscribesAndAccountsForEveryPu
   b.subscribe("events.>", [&](const Message& m, Ack) { got.add(m.payload); }, {});
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::up));
-  b.publish(msg("events.a", "before"), {});
+  b.publish(redis_msg("events.a", "before"), {});
   ASSERT_TRUE(got.wait_for_size(1));
 
   server->kill(SIGKILL);
@@ -184,7 +186,7 @@ TEST_F(RedisBrokerTest, ServerRestartReconnectsResubscribesAndAccountsForEveryPu
   Collector<std::pair<int, Error>> results;
   const int kDuringOutage = 5;
   for (int i = 0; i < kDuringOutage; ++i)
-    b.publish(msg("events.a", "outage-" + std::to_string(i)), [&, i](const Error& e) {
+    b.publish(redis_msg("events.a", "outage-" + std::to_string(i)), [&, i](const Error& e) {
       results.add({i, e});
     });
   // Beyond the bound of 3: refused right away, while still down.
@@ -211,7 +213,7 @@ TEST_F(RedisBrokerTest, ServerRestartReconnectsResubscribesAndAccountsForEveryPu
   std::set<std::string> delivered(items.begin() + 1, items.end());
   EXPECT_EQ(delivered, accepted);
   // And it keeps working.
-  b.publish(msg("events.b", "after"), {});
+  b.publish(redis_msg("events.b", "after"), {});
   ASSERT_TRUE(got.wait_for_size(2 + accepted.size()));
   EXPECT_EQ(got.items().back(), "after");
   EXPECT_EQ(b.counters().refused, 2u);
@@ -225,7 +227,7 @@ TEST_F(RedisBrokerTest, StartsWhileServerIsDownAndConnectsWhenItComesUp) {
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::down));
   Collector<Error> r;
-  b.publish(msg("late.x", "queued"), [&](const Error& e) { r.add(e); });
+  b.publish(redis_msg("late.x", "queued"), [&](const Error& e) { r.add(e); });
   start_server();
   ASSERT_TRUE(wait_state(b, BrokerState::up));
   ASSERT_TRUE(r.wait_for_size(1));
@@ -248,15 +250,15 @@ TEST_F(RedisBrokerTest, BadInputIsRefusedOrCountedAndNothingBreaks) {
   ASSERT_TRUE(wait_state(big, BrokerState::up));
 
   Collector<Error> r;
-  b.publish(msg("in.x", std::string(65, 'x')), [&](const Error& e) { r.add(e); });
-  b.publish(msg("in.*", "wildcard"), [&](const Error& e) { r.add(e); });
+  b.publish(redis_msg("in.x", std::string(65, 'x')), [&](const Error& e) { r.add(e); });
+  b.publish(redis_msg("in.*", "wildcard"), [&](const Error& e) { r.add(e); });
   ASSERT_TRUE(r.wait_for_size(2));
   EXPECT_EQ(r.items()[0].code, Errc::payload_too_large);
   EXPECT_EQ(r.items()[1].code, Errc::invalid_topic);
 
   // Incoming: an oversized message from another node is counted, not delivered.
-  big.publish(msg("in.x", std::string(1000, 'y')), {});
-  big.publish(msg("in.x", "fine"), {});
+  big.publish(redis_msg("in.x", std::string(1000, 'y')), {});
+  big.publish(redis_msg("in.x", "fine"), {});
   ASSERT_TRUE(got.wait_for_size(1));
   EXPECT_EQ(got.items(), std::vector<std::string>{"fine"});
   EXPECT_EQ(b.counters().bad, 1u);
@@ -269,8 +271,8 @@ TEST_F(RedisBrokerTest, StopRefusesQueuedPublishes) {
   b.start();
   ASSERT_TRUE(wait_state(b, BrokerState::down));
   Collector<Error> r;
-  b.publish(msg("x", "1"), [&](const Error& e) { r.add(e); });
-  b.publish(msg("x", "2"), [&](const Error& e) { r.add(e); });
+  b.publish(redis_msg("x", "1"), [&](const Error& e) { r.add(e); });
+  b.publish(redis_msg("x", "2"), [&](const Error& e) { r.add(e); });
   b.stop();
   ASSERT_EQ(r.size(), 2u);  // completed inside stop()
   for (const auto& e : r.items()) EXPECT_EQ(e.code, Errc::stopped);

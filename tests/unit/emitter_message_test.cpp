@@ -6,11 +6,13 @@
 #include <boost/json/serialize.hpp>
 
 namespace json = boost::json;
-using namespace sb::emitter;
+// In the namespace, not `using namespace`: a unity build (SB_UNITY) must not leak
+// sb::emitter names into the next test file.
+namespace sb::emitter {
 
 namespace {
 
-std::string unhex(std::string_view h) {
+std::string hex_bytes(std::string_view h) {
   std::string out;
   for (size_t i = 0; i + 1 < h.size(); i += 2)
     out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
@@ -26,7 +28,7 @@ const char* kHello =
 
 TEST(EmitterBroadcast, DecodesTheEmittersBytes) {
   Broadcast b;
-  ASSERT_EQ(decode_broadcast(unhex(kHello), b), DecodeError::None);
+  ASSERT_EQ(decode_broadcast(hex_bytes(kHello), b), DecodeError::None);
   EXPECT_EQ(b.uid, "emitter");
   EXPECT_EQ(b.nsp, "/");
   EXPECT_EQ(json::serialize(b.data), R"(["hello","world",1])");
@@ -59,7 +61,7 @@ TEST(EmitterBroadcast, RoundTripsRoomsFlagsAndBinary) {
 
 TEST(EmitterBroadcast, TurnsDatesIntoIsoStrings) {
   // [uid, {type:2, data:["t", Date(0)]}, {}] with a timestamp 32 (fixext4, type -1).
-  std::string m = unhex("93a16582a47479706502a46461746192a174d6ff00000000") + unhex("80");
+  std::string m = hex_bytes("93a16582a47479706502a46461746192a174d6ff00000000") + hex_bytes("80");
   Broadcast b;
   ASSERT_EQ(decode_broadcast(m, b), DecodeError::None);
   EXPECT_EQ(json::serialize(b.data), R"(["t","1970-01-01T00:00:00.000Z"])");
@@ -84,11 +86,11 @@ TEST(EmitterBroadcast, ReadsInvalidUtf8StringsAsReplacementCharacters) {
 
 TEST(EmitterBroadcast, RefusesBadInput) {
   Broadcast b;
-  const std::string good = unhex(kHello);
+  const std::string good = hex_bytes(kHello);
   EXPECT_EQ(decode_broadcast("", b), DecodeError::NotMsgpack);
   EXPECT_EQ(decode_broadcast(good.substr(0, good.size() - 3), b), DecodeError::NotMsgpack);
   EXPECT_EQ(decode_broadcast(good + "x", b), DecodeError::NotMsgpack);
-  EXPECT_EQ(decode_broadcast(unhex("a3616263"), b), DecodeError::BadShape);  // "abc"
+  EXPECT_EQ(decode_broadcast(hex_bytes("a3616263"), b), DecodeError::BadShape);  // "abc"
   EXPECT_EQ(decode_broadcast(good, b, Limits{10}), DecodeError::TooLarge);
   // type 3 (ACK) is not something to deliver
   std::string ack = good;
@@ -96,8 +98,8 @@ TEST(EmitterBroadcast, RefusesBadInput) {
   EXPECT_EQ(decode_broadcast(ack, b), DecodeError::NotAnEvent);
   // 40 nested arrays around the data
   std::string nested(40, '\x91');
-  std::string deep =
-      unhex("93a16582a47479706502a46461746192a174") + nested + unhex("c0") + unhex("80");
+  std::string deep = hex_bytes("93a16582a47479706502a46461746192a174") + nested + hex_bytes("c0") +
+                     hex_bytes("80");
   EXPECT_EQ(decode_broadcast(deep, b), DecodeError::TooDeep);
 }
 
@@ -106,10 +108,10 @@ TEST(EmitterBroadcast, RefusesBadInput) {
 // 5-byte message that the reader then read past the end of.
 TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
   Broadcast b;
-  EXPECT_EQ(decode_broadcast(unhex("dddd7c863a"), b), DecodeError::NotMsgpack);
-  EXPECT_EQ(decode_broadcast(unhex("dd7fffffff"), b), DecodeError::NotMsgpack);
-  EXPECT_EQ(decode_broadcast(unhex("93dfffffffff"), b), DecodeError::NotMsgpack);  // map32
-  EXPECT_EQ(decode_broadcast(unhex("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
+  EXPECT_EQ(decode_broadcast(hex_bytes("dddd7c863a"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(hex_bytes("dd7fffffff"), b), DecodeError::NotMsgpack);
+  EXPECT_EQ(decode_broadcast(hex_bytes("93dfffffffff"), b), DecodeError::NotMsgpack);  // map32
+  EXPECT_EQ(decode_broadcast(hex_bytes("93c1c0c0"), b), DecodeError::NotMsgpack);      // 0xc1
 }
 
 // Found by tests/fuzz (corpus/emitter_message/attachment_without_placeholder): a bin
@@ -117,14 +119,14 @@ TEST(EmitterBroadcast, RefusesLengthsBeyondTheMessage) {
 TEST(EmitterBroadcast, RefusesAttachmentsOutsideTheData) {
   Broadcast b;
   // ["e", {type: 2, data: ["ev"], x: bin(1)}, nil]
-  EXPECT_EQ(decode_broadcast(unhex("93a16583a47479706502a46461746191a26576a178c40101c0"), b),
+  EXPECT_EQ(decode_broadcast(hex_bytes("93a16583a47479706502a46461746191a26576a178c40101c0"), b),
             DecodeError::BadShape);
   // ["e", {type: 2, data: ["ev", bin(1)], data: ["ev"]}, nil]: the repeated key wins
   EXPECT_EQ(decode_broadcast(
-                unhex("93a16583a47479706502a46461746192a26576c40101a46461746191a26576c0"), b),
+                hex_bytes("93a16583a47479706502a46461746192a26576c40101a46461746191a26576c0"), b),
             DecodeError::BadShape);
   // ["e", {type: 2, data: ["ev", bin(1)]}, nil] is fine
-  ASSERT_EQ(decode_broadcast(unhex("93a16582a47479706502a46461746192a26576c40101c0"), b),
+  ASSERT_EQ(decode_broadcast(hex_bytes("93a16582a47479706502a46461746192a26576c40101c0"), b),
             DecodeError::None);
   EXPECT_EQ(b.attachments.size(), 1u);
 }
@@ -191,3 +193,5 @@ TEST(EmitterRequests, EncodesWhatDecodeReads) {
   EXPECT_TRUE(back.close);
   EXPECT_TRUE(back.uid.empty());
 }
+
+}  // namespace sb::emitter

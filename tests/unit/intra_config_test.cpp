@@ -17,11 +17,11 @@ std::string error_of(const std::string& toml) {
   }
   return "ok";
 }
-const char* kBase = "[auth]\nallow_anonymous = true\n";
+const char* kIntraBase = "[auth]\nallow_anonymous = true\n";
 }  // namespace
 
 TEST(IntraConfig, ParsesStreamsDashboardAndRoutes) {
-  auto c = sb::parse_config(std::string(kBase) + R"(
+  auto c = sb::parse_config(std::string(kIntraBase) + R"(
 [sse]
 heartbeat_ms = 500
 history_size = 20
@@ -75,7 +75,7 @@ TEST(IntraConfig, ErrorsNameTheKey) {
   auto starts = [](const std::string& msg, const std::string& prefix) {
     return msg.rfind(prefix, 0) == 0 ? std::string("ok") : msg;
   };
-  auto base = std::string(kBase);
+  auto base = std::string(kIntraBase);
   EXPECT_EQ(starts(error_of(base + "[sse]\nheartbeat_ms = -1\n"), "sse.heartbeat_ms:"), "ok");
   EXPECT_EQ(starts(error_of(base + "[sse]\nmax_topics = 0\n"), "sse.max_topics:"), "ok");
   EXPECT_EQ(starts(error_of(base + "[sse]\nbogus = 1\n"), "unknown key \"sse.bogus\""), "ok");

@@ -57,7 +57,7 @@ TEST(TimingWheel, PastDeadlineFiresOnNextTick) {
 }
 
 namespace {
-struct Probe : sb::net::WheelTimer {
+struct Probe final : sb::net::WheelTimer {
   std::vector<int>* log;
   int id;
   std::function<void()> then;

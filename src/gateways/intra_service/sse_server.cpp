@@ -21,7 +21,7 @@ namespace sb::intra {
 
 namespace json = boost::json;
 
-static std::string quote(std::string_view s) {
+static std::string json_quote(std::string_view s) {
   return json::serialize(json::string(s));
 }
 
@@ -250,7 +250,7 @@ void SseServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
     if (subs[i].start != SseStream::Start::Reset) continue;
     counters_.resets.fetch_add(1, std::memory_order_relaxed);
     const std::string why = subs[i].reset_reason;
-    c->control("reset", "{\"stream\":" + quote(streams[i]->name()) + ",\"reason\":\"" + why +
+    c->control("reset", "{\"stream\":" + json_quote(streams[i]->name()) + ",\"reason\":\"" + why +
                             "\",\"message\":\"events since the given Last-Event-ID are not "
                             "available; re-fetch the state\"}");
   }
@@ -273,7 +273,7 @@ void SseServer::handle(const std::shared_ptr<net::HttpConnection>& conn, net::Ht
   // Last-Event-ID even when no event came yet, so a drop right away resumes.
   std::string streams_json = "[";
   for (size_t i = 0; i < streams.size(); ++i)
-    streams_json += (i ? "," : "") + quote(streams[i]->name());
+    streams_json += (i ? "," : "") + json_quote(streams[i]->name());
   streams_json += "]";
   c->control("ready", "{\"streams\":" + streams_json +
                           ",\"resumed\":" + (sr.last_event_id ? "true" : "false") + "}");
