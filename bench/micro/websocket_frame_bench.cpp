@@ -8,6 +8,7 @@
 
 #include "inputs.hpp"
 #include "net/wire.hpp"
+#include "protocol/utf8.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace {
@@ -85,7 +86,7 @@ BENCHMARK(BM_WsWriteHeader)->Arg(64)->Arg(1 << 10)->Arg(100000);
 void BM_WsValidUtf8_Ascii(benchmark::State& state) {
   const std::string s = sb::bench::ascii_text(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
-    bool ok = sb::ws::valid_utf8(s);
+    bool ok = sb::valid_utf8(s);
     benchmark::DoNotOptimize(ok);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(s.size()));
@@ -97,7 +98,7 @@ void BM_WsValidUtf8_Mixed(benchmark::State& state) {
   std::string s;
   while (s.size() < (64u << 10)) s += "héllo wörld — 日本語のテキスト 🎉 ";
   for (auto _ : state) {
-    bool ok = sb::ws::valid_utf8(s);
+    bool ok = sb::valid_utf8(s);
     benchmark::DoNotOptimize(ok);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(s.size()));

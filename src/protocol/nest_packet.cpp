@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "protocol/socketio_packet.hpp"
-#include "protocol/utf8_lossy.hpp"
+#include "protocol/utf8.hpp"
 
 namespace sb::nest {
 

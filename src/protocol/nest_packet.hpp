@@ -31,7 +31,7 @@ std::optional<std::string> normalize_pattern(const boost::json::value& pattern);
 // Decodes what arrived on `channel`. Not JSON, or JSON without the envelope, is external
 // (a text payload that is not JSON becomes a JSON string, as Nest's deserializer does).
 // The payload is read as text first, invalid UTF-8 as U+FFFD, as Node reads it (see
-// utf8_lossy.hpp): JSON with a bad byte in a string parses, with U+FFFD there.
+// utf8.hpp): JSON with a bad byte in a string parses, with U+FFFD there.
 DecodeError decode_inbound(std::string_view payload, std::string_view channel, Inbound& out,
                            size_t max_bytes = 1 << 20);
 

@@ -65,9 +65,6 @@ std::string close_payload(uint16_t code, std::string_view reason);
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key.
 std::string accept_key(std::string_view client_key);
 
-// UTF-8 validation for text frames (1007 on failure).
-bool valid_utf8(std::string_view s);
-
 // What the frames of one connection mean, in order: data frames joined into
 // messages (fragmentation state), control frames passed through, protocol
 // errors as the close code to send. Payloads come in already unmasked.

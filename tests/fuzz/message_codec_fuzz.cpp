@@ -9,7 +9,7 @@
 #include "fuzz_check.hpp"
 #include "gateways/inter_service/message_codec.hpp"
 #include "protocol/socketio_packet.hpp"
-#include "protocol/websocket_frame.hpp"
+#include "protocol/utf8.hpp"
 
 using namespace sb;
 using namespace sb::inter_service;
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Message again_msg;
       again_msg.topic = msg.topic;
       again_msg.payload = encode_event(codec, kind, msg.topic, d.data);
-      FUZZ_CHECK(ws::valid_utf8(again_msg.payload));
+      FUZZ_CHECK(sb::valid_utf8(again_msg.payload));
       Decoded again;
       FUZZ_CHECK(!decode_message(codec, kind, again_msg, again));
       if (!has_non_finite(d.data)) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "protocol/utf8.hpp"
 #include "protocol/websocket_frame.hpp"
 
 using namespace sb::ws;
@@ -83,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       switch (ev.kind) {
         case Kind::Message:
           FUZZ_CHECK(ev.data.size() <= kMaxMessage);
-          FUZZ_CHECK(ev.binary || valid_utf8(ev.data));
+          FUZZ_CHECK(ev.binary || sb::valid_utf8(ev.data));
           assembler.release();
           break;
         case Kind::Close:

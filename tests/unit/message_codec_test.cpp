@@ -6,7 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "gateways/inter_service/broker_factory.hpp"
-#include "protocol/websocket_frame.hpp"
+#include "protocol/utf8.hpp"
 
 using namespace sb::inter_service;
 namespace json = boost::json;
@@ -131,7 +131,7 @@ TEST(MessageCodec, TextThatIsNotUtf8BecomesValidJson) {
       ASSERT_TRUE(d.data.is_string()) << codec_name(codec) << " " << kind;
       EXPECT_EQ(std::string(d.data.as_string()), text) << codec_name(codec) << " " << kind;
       const std::string out = encode_event(codec, kind, "t", d.data);
-      EXPECT_TRUE(sb::ws::valid_utf8(out)) << codec_name(codec) << " " << kind;
+      EXPECT_TRUE(sb::valid_utf8(out)) << codec_name(codec) << " " << kind;
       boost::system::error_code ec;
       if (codec == Codec::json || std::string_view(kind) != "kafka") {
         (void)json::parse(out, ec);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/utf8.hpp"
+
 using namespace std::string_literals;
 using sb::ws::FrameHeader;
 using sb::ws::Opcode;
@@ -372,7 +374,7 @@ TEST(WsUtf8, Valid) {
            "κόσμε"s,
            "abcdefghijklmnopqrstuvwxyz0123456789 and then é"s,
        }) {
-    EXPECT_TRUE(sb::ws::valid_utf8(s)) << s;
+    EXPECT_TRUE(sb::valid_utf8(s)) << s;
   }
 }
 
@@ -407,7 +409,7 @@ TEST(WsUtf8, Invalid) {
            "12345678\x80"s,      // after the 8-byte ASCII fast path
            "1234567\xc3"s,       // truncated straddling the fast path
        }) {
-    EXPECT_FALSE(sb::ws::valid_utf8(s)) << testing::PrintToString(s);
+    EXPECT_FALSE(sb::valid_utf8(s)) << testing::PrintToString(s);
   }
 }
 
@@ -454,7 +456,7 @@ TEST(WsUtf8, AgreesWithReferenceDecoder) {
     }
     const bool want = oracle(s);
     valid += want;
-    ASSERT_EQ(sb::ws::valid_utf8(s), want) << testing::PrintToString(s);
+    ASSERT_EQ(sb::valid_utf8(s), want) << testing::PrintToString(s);
   }
   EXPECT_GT(valid, 100u);  // the generator does reach valid multi-byte input
 }

@@ -4,7 +4,7 @@
 
 #include "protocol/nest_packet.hpp"
 #include "protocol/socketio_packet.hpp"
-#include "protocol/utf8_lossy.hpp"
+#include "protocol/utf8.hpp"
 
 namespace sb::inter_service {
 

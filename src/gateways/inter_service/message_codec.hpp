@@ -11,7 +11,7 @@
 //   codec "json": the payload is the data, as JSON (text that is not JSON
 //     arrives as a JSON string); no request ids of its own.
 // Every codec reads the payload as UTF-8 text first, each invalid sequence as
-// U+FFFD, as Node does before NestJS parses it (protocol/utf8_lossy.hpp): so
+// U+FFFD, as Node does before NestJS parses it (protocol/utf8.hpp): so
 // the data is always valid text, and what is sent on is valid JSON.
 #include <boost/json/value.hpp>
 #include <optional>

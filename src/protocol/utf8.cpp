@@ -1,4 +1,4 @@
-#include "protocol/utf8_lossy.hpp"
+#include "protocol/utf8.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -58,6 +58,28 @@ size_t valid_prefix(const unsigned char* p, size_t n) {
 }
 
 }  // namespace
+
+bool valid_utf8(std::string_view s) {
+  return valid_prefix(reinterpret_cast<const unsigned char*>(s.data()), s.size()) == s.size();
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
 
 std::string utf8_lossy(std::string_view bytes) {
   std::string out;

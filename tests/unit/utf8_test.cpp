@@ -1,8 +1,6 @@
-#include "protocol/utf8_lossy.hpp"
+#include "protocol/utf8.hpp"
 
 #include <gtest/gtest.h>
-
-#include "protocol/websocket_frame.hpp"
 
 using sb::utf8_lossy;
 
@@ -70,6 +68,19 @@ TEST(Utf8Lossy, OutputIsAlwaysValidAndStable) {
       all += static_cast<char>(j);
     }
   const std::string once = utf8_lossy(all);
-  EXPECT_TRUE(sb::ws::valid_utf8(once));
+  EXPECT_TRUE(sb::valid_utf8(once));
   EXPECT_EQ(utf8_lossy(once), once);
+}
+
+TEST(Utf8, AppendWritesEachLengthAndValidAcceptsIt) {
+  std::string out;
+  for (uint32_t cp : {0x24u, 0x7Fu, 0x80u, 0xA2u, 0x7FFu, 0x800u, 0x20ACu, 0xFFFFu, 0x10000u,
+                      0x10348u, 0x10FFFFu})
+    sb::append_utf8(out, cp);
+  EXPECT_EQ(out,
+            "\x24\x7F\xC2\x80\xC2\xA2\xDF\xBF\xE0\xA0\x80\xE2\x82\xAC\xEF\xBF\xBF"
+            "\xF0\x90\x80\x80\xF0\x90\x8D\x88\xF4\x8F\xBF\xBF");
+  EXPECT_TRUE(sb::valid_utf8(out));
+  EXPECT_FALSE(sb::valid_utf8(out + "\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_EQ(utf8_lossy(out), out);
 }
