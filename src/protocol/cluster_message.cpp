@@ -199,6 +199,13 @@ std::string encode_request(const Request& r) {
   if (r.kind == RequestKind::fetch_sockets)
     o["opts"] = json::object{{"rooms", string_array(r.rooms)}, {"except", string_array(r.except)}};
   if (r.kind == RequestKind::server_side_emit) o["data"] = r.data;
+  if (r.kind == RequestKind::remote_join || r.kind == RequestKind::remote_leave ||
+      r.kind == RequestKind::remote_disconnect)
+    o["sid"] = r.sid;
+  if (r.kind == RequestKind::remote_join || r.kind == RequestKind::remote_leave)
+    o["room"] = r.targets.size() == 1 ? json::value(json::string(r.targets[0]))
+                                      : json::value(string_array(r.targets));
+  if (r.kind == RequestKind::remote_disconnect) o["close"] = r.close;
   return sio::to_json(o);  // as JavaScript writes it: a non-finite number is null
 }
 
@@ -233,6 +240,29 @@ bool decode_request(std::string_view bytes, Request& out, const Limits& limits) 
     if (!strings(o->if_contains("rooms"), r.rooms, limits.max_items)) return false;
   } else if (t == 1) {
     r.kind = RequestKind::all_rooms;
+  } else if (t == 2 || t == 3 || t == 4) {
+    // With `opts` it is a socketsJoin/.. of a room (emitter_message's).
+    if (o->contains("opts")) return false;
+    auto sid = string_of(*o, "sid");
+    if (!sid || sid->empty()) return false;
+    r.sid = std::move(*sid);
+    if (t == 4) {
+      r.kind = RequestKind::remote_disconnect;
+      auto* close = o->if_contains("close");
+      if (close && !close->is_bool()) return false;
+      r.close = close && close->as_bool();
+    } else {
+      r.kind = t == 2 ? RequestKind::remote_join : RequestKind::remote_leave;
+      auto* room = o->if_contains("room");
+      if (!room) return false;
+      if (room->is_string())
+        r.targets.emplace_back(room->as_string());
+      else if (!strings(room, r.targets, limits.max_items))
+        return false;
+      if (r.targets.empty()) return false;
+      for (auto& x : r.targets)
+        if (x.empty()) return false;
+    }
   } else if (t == 6) {
     r.kind = RequestKind::server_side_emit;
     auto* data = o->if_contains("data");
@@ -323,6 +353,10 @@ std::string encode_emit_response(std::string_view request_id, std::string_view n
                                  const json::value& answer) {
   return sio::to_json(
       json::object{{"type", 6}, {"requestId", request_id}, {"node", node}, {"data", answer}});
+}
+
+std::string encode_done_response(std::string_view request_id) {
+  return json::serialize(json::object{{"requestId", request_id}});
 }
 
 bool decode_response(std::string_view bytes, Response& out, const Limits& limits) {

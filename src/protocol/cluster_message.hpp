@@ -74,6 +74,11 @@ enum class RequestKind {
   all_sockets = 0,  // a Node.js peer's allSockets(): {"rooms":[..]} at the top level
   fetch_sockets = 5,
   all_rooms = 1,
+  // One socket by id, as socket.io-redis 6 peers ask (remoteJoin(sid, room)):
+  // {"sid","room"} / {"sid","close"}, answered {"requestId"} by its node only.
+  remote_join = 2,
+  remote_leave = 3,
+  remote_disconnect = 4,
   server_side_emit = 6,
   room_counts = 100
 };
@@ -82,14 +87,18 @@ struct Request {
   RequestKind kind = RequestKind::fetch_sockets;
   std::string uid;
   std::string request_id;
-  std::vector<std::string> rooms;   // fetch: opts.rooms (empty: every socket)
-  std::vector<std::string> except;  // fetch: opts.except
-  boost::json::array data;          // server-side emit: [event, ...args]
+  std::vector<std::string> rooms;    // fetch: opts.rooms (empty: every socket)
+  std::vector<std::string> except;   // fetch: opts.except
+  boost::json::array data;           // server-side emit: [event, ...args]
+  std::string sid;                   // remote_*: the socket
+  std::vector<std::string> targets;  // remote_join/leave: "room" (a name or a list of them)
+  bool close = false;                // remote_disconnect: close the whole connection
 };
 
 std::string encode_request(const Request& r);
 // Only requests with a requestId of the kinds above; false otherwise
-// (join/leave/disconnect and plain serverSideEmit are emitter_message's).
+// (join/leave/disconnect by `opts`, as adapter 7+ and the emitter send them,
+// and plain serverSideEmit are emitter_message's).
 bool decode_request(std::string_view bytes, Request& out, const Limits& limits = {});
 
 struct SocketInfo {
@@ -127,6 +136,8 @@ std::string encode_rooms_response(std::string_view request_id, std::string_view 
                                   const std::vector<std::string>& rooms);
 std::string encode_emit_response(std::string_view request_id, std::string_view node,
                                  const boost::json::value& answer);
+// A remote_join/leave/disconnect done: {"requestId"}, as the adapter answers.
+std::string encode_done_response(std::string_view request_id);
 bool decode_response(std::string_view bytes, Response& out, const Limits& limits = {});
 
 }  // namespace sb::cluster

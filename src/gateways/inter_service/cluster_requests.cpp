@@ -85,6 +85,7 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
   SubscriptionId requests_sub = 0, responses_sub = 0;
   std::vector<SubscriptionId> counted_subs;
   AckBroadcaster ack_broadcaster;  // count_in(): plain SUBSCRIBEs, no-op handlers
+  SocketsOpApplier sockets_op;
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> next_id{0};
   std::unordered_map<std::string, std::shared_ptr<Pending>> pending;  // broker's worker only
@@ -244,7 +245,7 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
     if (!nsp) return;
     if (!m.payload.empty() && m.payload[0] != '{') return on_ack_broadcast(*nsp, m, ack);
     cluster::Request r;
-    // Join/leave/disconnect and plain serverSideEmit are the EmitterBridge's.
+    // Join/leave/disconnect by `opts` and plain serverSideEmit are the EmitterBridge's.
     if (!cluster::decode_request(m.payload, r)) return;
     if (r.uid == uid) return;  // ours, back from the broker
     // Every asker is answered, Node.js peers too: on Redis this node is
@@ -284,6 +285,27 @@ struct ClusterRequests::State : std::enable_shared_from_this<State> {
           self->send(self->channels.response(nsp),
                      cluster::encode_rooms_response(
                          id, self->uid, std::vector<std::string>(rooms.begin(), rooms.end())));
+        });
+        return;
+      case cluster::RequestKind::remote_join:
+      case cluster::RequestKind::remote_leave:
+      case cluster::RequestKind::remote_disconnect:
+        if (!sockets_op) return;
+        local([self, r = std::move(r), nsp = *nsp](std::vector<cluster::SocketInfo> all) {
+          bool here = false;
+          for (auto& s : all) here = here || (s.nsp == nsp && s.id == r.sid);
+          if (!here) return;  // another node's socket (or none): its node answers
+          // The socket's own room selects it, as a Node.js RemoteSocket does.
+          sio::SocketsOp op;
+          op.nsp = nsp;
+          op.rooms = {r.sid};
+          op.kind = r.kind == cluster::RequestKind::remote_join    ? sio::SocketsOpKind::join
+                    : r.kind == cluster::RequestKind::remote_leave ? sio::SocketsOpKind::leave
+                                                                   : sio::SocketsOpKind::disconnect;
+          op.targets = r.targets;
+          op.close = r.close;
+          self->sockets_op(std::move(op));
+          self->send(self->channels.response(nsp), cluster::encode_done_response(r.request_id));
         });
         return;
       case cluster::RequestKind::server_side_emit: {
@@ -327,6 +349,10 @@ ClusterRequests::~ClusterRequests() {
 
 void ClusterRequests::set_ack_broadcaster(AckBroadcaster b) {
   if (st_->channels.scheme() == ClusterScheme::redis) st_->ack_broadcaster = std::move(b);
+}
+
+void ClusterRequests::set_sockets_op(SocketsOpApplier f) {
+  if (st_->channels.scheme() == ClusterScheme::redis) st_->sockets_op = std::move(f);
 }
 
 void ClusterRequests::count_in(const std::vector<std::string>& nsps) {

@@ -17,7 +17,10 @@
 //
 // This node answers every node's requests, Node.js peers' too (allSockets,
 // type 0, and broadcasts with acks, type 7, through set_ack_broadcaster();
-// count_in() makes them count it): its sockets from `local`; a
+// count_in() makes them count it; and socket.io-redis 6 peers'
+// remoteJoin/remoteLeave/remoteDisconnect of one of its sockets, types 2/3/4
+// with a `sid`, through set_sockets_op(): only the socket's node answers
+// {"requestId"}, as the adapter does): its sockets from `local`; a
 // serverSideEmit becomes the bus event `event` (payload: the one argument, or
 // the array of them) and the answer is {"node", "delivered": handlers run,
 // "routed": config-route deliveries}.
@@ -30,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "gateways/client/cluster_link.hpp"
 #include "gateways/inter_service/broker.hpp"
 #include "gateways/inter_service/cluster_channels.hpp"
 #include "gateways/inter_service/cluster_heartbeat.hpp"
@@ -86,6 +90,10 @@ std::vector<cluster::SocketInfo> select_sockets(const std::vector<cluster::Socke
 using AckBroadcaster = std::function<void(emitter::AckBroadcast, std::function<void(size_t)> count,
                                           std::function<void(boost::json::value)> ack)>;
 
+// Applies a join/leave/disconnect to this node's sockets (sio::SioServer::
+// sockets_op, local). Any thread.
+using SocketsOpApplier = std::function<void(sio::SocketsOp)>;
+
 class ClusterRequests {
  public:
   // A Redis scheme needs a RedisBroker (throws std::invalid_argument otherwise).
@@ -112,6 +120,9 @@ class ClusterRequests {
   // Redis: answers Node.js peers' broadcasts with acks (type 7) through `b`.
   // Before the broker starts.
   void set_ack_broadcaster(AckBroadcaster b);
+  // Redis: applies a peer's remoteJoin/remoteLeave/remoteDisconnect of one
+  // of this node's sockets through `f`. Before the broker starts.
+  void set_sockets_op(SocketsOpApplier f);
   uint32_t timeout_ms() const;
   // No more answers are waited for: pending requests finish with what arrived.
   void stop();

@@ -296,6 +296,9 @@ void InterServiceGateway::wire() {
           b, channels, im.cluster.uid, im.cluster.request_timeout_ms, im.cluster.max_answer_bytes,
           im.cluster_heartbeat->nodes(), im.cluster.local, im.bus);
       im.cluster_requests->count_in(im.sio.namespace_names());
+      // A Node.js peer's remoteJoin/.. of one of this node's sockets.
+      im.cluster_requests->set_sockets_op(
+          [sio = &im.sio](sio::SocketsOp op) { sio->sockets_op(std::move(op), /*local=*/true); });
       // A Node.js peer's broadcast with acks: counted from a snapshot, then
       // sent to those sockets only, so the count and the acks agree.
       im.cluster_requests->set_ack_broadcaster(
