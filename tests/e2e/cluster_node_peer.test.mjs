@@ -6,6 +6,10 @@
 // (6) list or answer for every node, and a broadcast with acks (7) reaches
 // the switchboard nodes' clients and collects their acks. allSockets requests
 // (type 0, which adapter versions before 8 send) are answered with socket ids.
+// A fetched switchboard socket's join/leave/disconnect (RemoteSocket: adapter 8
+// sends them as socketsJoin & co. of the socket's own room) act on it, and so
+// do socket.io-redis 6 peers' remoteJoin/remoteLeave/remoteDisconnect by sid
+// (types 2/3/4 with a requestId), answered by the socket's node only.
 //
 // socket.io, @socket.io/redis-adapter and redis are the benchmark reference
 // server's (bench/reference: `npm ci` there, or SB_REFERENCE_MODULES).
@@ -17,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
 import { clusterNodeIds, startCluster } from "./lib/cluster.mjs";
-import { connect, namespace, waitFor } from "./lib/server.mjs";
+import { apiEmit, connect, namespace, once, waitFor } from "./lib/server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = process.env.SB_REFERENCE_MODULES ?? path.join(here, "../../bench/reference/node_modules");
@@ -41,6 +45,7 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
   const cleanup = [];
   let io;
   let nodeIds = [];
+  let nodeUrls = [];
   let rawPub, rawSub; // a plain Redis client, as an older adapter peer
   const clients = {};
 
@@ -58,6 +63,7 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
     const { nodes } = cluster;
     const { url } = cluster.broker;
     nodeIds = await clusterNodeIds(nodes, KEY);
+    nodeUrls = nodes.map((n) => n.url);
     const pub = createClient({ url });
     const sub = pub.duplicate();
     rawPub = pub.duplicate();
@@ -143,5 +149,82 @@ describe("a Node.js socket.io server with the Redis adapter next to switchboard 
     assert.deepEqual([...team].sort(), ["alice-2", "node-2"]);
     const bob = await io.to("user:bob").timeout(5000).emitWithAck("ask", 3);
     assert.deepEqual(bob, ["bob-3"]);
+  });
+
+  // The rooms a socket has, as the Node server's fetchSockets() sees them.
+  const roomsOf = async (id) => (await io.in(id).fetchSockets())[0]?.rooms ?? new Set();
+
+  it("join/leave/disconnect(true) of a fetched switchboard socket act on it", async () => {
+    const c = await connect(nodeUrls[0], { auth: { token: token("carol") } });
+    cleanup.push(() => c.disconnect());
+    const got = [];
+    c.onAny((event, ...args) => got.push([event, ...args]));
+    const has = (event, arg) => got.some((e) => e[0] === event && e[1] === arg);
+    const [s] = await io.in(c.id).fetchSockets();
+    assert.equal(s.id, c.id);
+    assert.equal(s.data.node, nodeIds[0]);
+
+    await s.join("vip");
+    await waitFor(async () => (await roomsOf(c.id)).has("vip"), "carol in vip");
+    io.to("vip").emit("vip", "from-node");
+    await waitFor(() => has("vip", "from-node"), "a Node.js broadcast to vip");
+    assert.equal((await apiEmit(nodeUrls[1], { room: "vip", event: "vip", data: "from-sb" })).status, 200);
+    await waitFor(() => has("vip", "from-sb"), "a switchboard broadcast to vip");
+
+    await s.leave("vip");
+    await waitFor(async () => !(await roomsOf(c.id)).has("vip"), "carol out of vip");
+    io.to("vip").emit("vip", "after-leave");
+    await apiEmit(nodeUrls[1], { room: "vip", event: "vip", data: "after-leave" });
+    // Markers sent after each, on the same paths: once both are here, the room
+    // broadcasts would have been too.
+    io.to(c.id).emit("marker", "node");
+    await apiEmit(nodeUrls[1], { room: c.id, event: "marker", data: "sb" });
+    await waitFor(() => has("marker", "node") && has("marker", "sb"), "the markers");
+    assert.ok(!has("vip", "after-leave"), "no broadcast to vip after leave");
+
+    const reason = once(c, "disconnect");
+    s.disconnect(true);
+    assert.equal(await reason, "io server disconnect");
+    await waitFor(async () => (await io.in(c.id).fetchSockets()).length === 0, "carol gone");
+  });
+
+  it("remoteJoin/remoteLeave/remoteDisconnect by sid (socket.io-redis 6) are done and answered by the socket's node", async () => {
+    const d = await connect(nodeUrls[1], { auth: { token: token("dave") } });
+    cleanup.push(() => d.disconnect());
+    const answers = [];
+    await rawSub.subscribe("socket.io-response#/#", (m) => answers.push(JSON.parse(m)));
+    const ask = (req) => rawPub.publish("socket.io-request#/#", JSON.stringify({ uid: "old-peer", ...req }));
+    const answersTo = (id) => answers.filter((a) => a.requestId === id);
+    const answered = (id) => waitFor(() => answersTo(id).length > 0, `an answer to ${id}`);
+    const got = [];
+    d.on("old", (x) => got.push(x));
+
+    await ask({ requestId: "rj-1", type: 2, sid: d.id, room: "old" });
+    await answered("rj-1");
+    assert.deepEqual(answersTo("rj-1"), [{ requestId: "rj-1" }]);
+    assert.ok((await roomsOf(d.id)).has("old"));
+    io.to("old").emit("old", 1);
+    await waitFor(() => got.includes(1), "a broadcast to old");
+
+    // Bad input and sockets that are not here: ignored, unanswered.
+    await ask({ requestId: "bad-1", type: 2, sid: 42, room: "old" });
+    await ask({ requestId: "bad-2", type: 2, sid: d.id });
+    await ask({ requestId: "bad-3", type: 4, sid: d.id, close: "yes" });
+    await ask({ requestId: "bad-4", type: 3, sid: "no-such-socket", room: "old" });
+    await ask({ requestId: "rl-1", type: 3, sid: d.id, room: "old" });
+    await answered("rl-1");
+    assert.ok(!(await roomsOf(d.id)).has("old"));
+    assert.ok(d.connected);
+
+    const reason = once(d, "disconnect");
+    await ask({ requestId: "rd-1", type: 4, sid: d.id, close: true });
+    assert.equal(await reason, "io server disconnect");
+    await answered("rd-1");
+    // Asked after the others and answered by every node: by then each node
+    // has answered what it was going to answer of those.
+    await ask({ requestId: "all-2", type: 0, rooms: [] });
+    await waitFor(() => answersTo("all-2").length === 3, "three answers to all-2");
+    for (const id of ["rj-1", "rl-1", "rd-1"]) assert.equal(answersTo(id).length, 1, id);
+    for (const id of ["bad-1", "bad-2", "bad-3", "bad-4"]) assert.equal(answersTo(id).length, 0, id);
   });
 });

@@ -297,3 +297,56 @@ TEST(ClusterNodePeers, BroadcastWithAcksFromANodePeer) {
             emitter::DecodeError::BadShape);  // no packet
   EXPECT_EQ(emitter::decode_ack_broadcast(unhex("85a375"), a), emitter::DecodeError::NotMsgpack);
 }
+
+TEST(ClusterNodePeers, RemoteJoinLeaveDisconnectOfOneSocket) {
+  // What a socket.io-redis 6 peer's remoteJoin(sid, room) & co. publish.
+  cluster::Request r;
+  ASSERT_TRUE(cluster::decode_request(
+      R"({"uid":"AbC123","requestId":"q1","type":2,"sid":"s1","room":"team"})", r));
+  EXPECT_EQ(r.kind, cluster::RequestKind::remote_join);
+  EXPECT_EQ(r.uid, "AbC123");
+  EXPECT_EQ(r.request_id, "q1");
+  EXPECT_EQ(r.sid, "s1");
+  EXPECT_EQ(r.targets, std::vector<std::string>{"team"});
+  ASSERT_TRUE(cluster::decode_request(
+      R"({"uid":"x","requestId":"q2","type":3,"sid":"s1","room":["a","b"]})", r));
+  EXPECT_EQ(r.kind, cluster::RequestKind::remote_leave);
+  EXPECT_EQ(r.targets, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(cluster::decode_request(
+      R"({"uid":"x","requestId":"q3","type":4,"sid":"s1","close":true})", r));
+  EXPECT_EQ(r.kind, cluster::RequestKind::remote_disconnect);
+  EXPECT_TRUE(r.close);
+  ASSERT_TRUE(cluster::decode_request(R"({"uid":"x","requestId":"q4","type":4,"sid":"s2"})", r));
+  EXPECT_EQ(r.sid, "s2");
+  EXPECT_FALSE(r.close);
+  // Round trip.
+  cluster::Request out;
+  out.kind = cluster::RequestKind::remote_join;
+  out.uid = "me";
+  out.request_id = "me-1";
+  out.sid = "s9";
+  out.targets = {"lobby"};
+  ASSERT_TRUE(cluster::decode_request(cluster::encode_request(out), r));
+  EXPECT_EQ(r.kind, cluster::RequestKind::remote_join);
+  EXPECT_EQ(r.sid, "s9");
+  EXPECT_EQ(r.targets, std::vector<std::string>{"lobby"});
+  // Bad or not ours: left untouched.
+  r = {};
+  for (
+      const char* bad : {
+          R"({"uid":"x","requestId":"q","type":2,"room":"a"})",               // no sid
+          R"({"uid":"x","requestId":"q","type":2,"sid":"","room":"a"})",      // empty sid
+          R"({"uid":"x","requestId":"q","type":2,"sid":7,"room":"a"})",       // sid not a string
+          R"({"uid":"x","requestId":"q","type":2,"sid":"s"})",                // no room
+          R"({"uid":"x","requestId":"q","type":3,"sid":"s","room":""})",      // empty room
+          R"({"uid":"x","requestId":"q","type":3,"sid":"s","room":[]})",      // no rooms
+          R"({"uid":"x","requestId":"q","type":3,"sid":"s","room":{}})",      // wrong type
+          R"({"uid":"x","requestId":"q","type":4,"sid":"s","close":"yes"})",  // close not a bool
+          R"({"uid":"x","type":2,"sid":"s","room":"a"})",                     // no requestId
+          // By opts: a socketsJoin, the EmitterBridge's.
+          R"({"uid":"x","requestId":"q","type":2,"opts":{"rooms":["s"]},"rooms":["a"],"sid":"s","room":"a"})",
+      })
+    EXPECT_FALSE(cluster::decode_request(bad, r)) << bad;
+  EXPECT_TRUE(r.sid.empty());
+  EXPECT_EQ(json::parse(cluster::encode_done_response("q1")), json::parse(R"({"requestId":"q1"})"));
+}
