@@ -183,6 +183,11 @@ TEST(ClusterPresence, CountsAndSelectsSockets) {
             (std::vector<std::string>{"s1"}));
   EXPECT_EQ(ids(inter_service::select_sockets(all, "/admin", {"nope"}, {})),
             (std::vector<std::string>{}));
+  // A socket is in its own id's room, as in Socket.IO (io.in(sid).fetchSockets()).
+  EXPECT_EQ(ids(inter_service::select_sockets(all, "/", {"s2"}, {})),
+            (std::vector<std::string>{"s2"}));
+  EXPECT_EQ(ids(inter_service::select_sockets(all, "/", {}, {"s2"})),
+            (std::vector<std::string>{"s1", "s3"}));
 }
 
 TEST(ClusterPresence, UsersOnlineAnywhere) {

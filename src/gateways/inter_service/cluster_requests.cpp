@@ -21,10 +21,13 @@ std::vector<cluster::SocketInfo> select_sockets(const std::vector<cluster::Socke
                                                 const std::string& nsp,
                                                 const std::vector<std::string>& rooms,
                                                 const std::vector<std::string>& except) {
+  // A socket is in its own id's room too (snapshots leave it out).
   auto in_any = [](const cluster::SocketInfo& s, const std::vector<std::string>& list) {
-    for (auto& r : list)
+    for (auto& r : list) {
+      if (r == s.id) return true;
       for (auto& sr : s.rooms)
         if (sr == r) return true;
+    }
     return false;
   };
   std::vector<cluster::SocketInfo> out;
