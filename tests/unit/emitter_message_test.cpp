@@ -71,7 +71,7 @@ TEST(EmitterBroadcast, TurnsDatesIntoIsoStrings) {
 // reads them), so the packet sent on to clients is valid JSON text.
 TEST(EmitterBroadcast, ReadsInvalidUtf8StringsAsReplacementCharacters) {
   // kHello with "world" as "w\xFFrld" and a data key "d\xC0" -> 2 strings.
-  std::string m = unhex(kHello);
+  std::string m = hex_bytes(kHello);
   const size_t at = m.find("world");
   ASSERT_NE(at, std::string::npos);
   m[at + 1] = '\xFF';
@@ -79,7 +79,7 @@ TEST(EmitterBroadcast, ReadsInvalidUtf8StringsAsReplacementCharacters) {
   ASSERT_EQ(decode_broadcast(m, b), DecodeError::None);
   EXPECT_EQ(json::serialize(b.data), "[\"hello\",\"w\xEF\xBF\xBDrld\",1]");
   // A map key too: {"d\xC0": 1} as the second argument.
-  std::string k = unhex("93a16582a47479706502a46461746192a17481a264c001") + unhex("80");
+  std::string k = hex_bytes("93a16582a47479706502a46461746192a17481a264c001") + hex_bytes("80");
   ASSERT_EQ(decode_broadcast(k, b), DecodeError::None);
   EXPECT_EQ(json::serialize(b.data), "[\"t\",{\"d\xEF\xBF\xBD\":1}]");
 }
