@@ -407,6 +407,7 @@ void NatsRecoveryLog::reader_loop() {
   const std::string log = stream_name(), subject = log_subject();
   Backoff backoff;
   bool started = false;
+  int64_t created = 0;  // the stream's creation time, when this reader started on it
   Sub sub;
   uint64_t reconnects = 0;
   while (!stopping()) {
@@ -433,13 +434,17 @@ void NatsRecoveryLog::reader_loop() {
       if (!started) {
         // Where the stream is now: what this node appends from here on comes after.
         last_read_ = info->State.LastSeq;
+        created = info->Created;
         started = true;
         spdlog::info("cluster recovery log: JetStream stream \"{}\" from 0-{}", log, last_read_);
-      } else if (info->State.LastSeq < last_read_) {
-        // The server lost the stream (no persistent store): its sequence starts over.
+      } else if (info->Created != created || info->State.LastSeq < last_read_) {
+        // The server lost the stream (no persistent store) and it was made
+        // again: its sequence starts over. Told by its creation time, not by
+        // its length alone: by now it may hold as many entries as the old one.
         spdlog::warn("cluster recovery log: stream \"{}\" starts over at {} (was {})", log,
                      info->State.FirstSeq, last_read_);
         last_read_ = info->State.FirstSeq > 0 ? info->State.FirstSeq - 1 : 0;
+        created = info->Created;
       }
       if (subscribe_from(sub, js_, log, subject, last_read_ + 1, &code) != NATS_OK) {
         if (log_limiter_.allow())
